@@ -1,0 +1,27 @@
+//! Stage 3 (`shaders/quality.wgsl`): the reference's gradient quality score from `A`.
+//!
+//! The reference sums `|trunc((u − v) · 100 / 255)|` over all vertical and horizontal neighbour
+//! pairs of the 64×64 image, then takes `min(100, sum / 90)`. With `u = A / S` this is
+//! `d = (|ΔA| · Rq) >> 47` (`|ΔA| < 2^28`, `Rq < 2^28`, product `< 2^56`).
+
+use crate::plan::FramePlan;
+use crate::stages::DOWNSAMPLED;
+
+/// Quality score 0..=100.
+pub fn quality(a: &[u32; DOWNSAMPLED * DOWNSAMPLED], plan: &FramePlan) -> u8 {
+    let gradient =
+        |u: u32, v: u32| ((u.abs_diff(v) as u64 * plan.quality_reciprocal as u64) >> 47) as u32;
+    let mut sum = 0u32;
+    for i in 0..DOWNSAMPLED {
+        for j in 0..DOWNSAMPLED {
+            let here = a[i * DOWNSAMPLED + j];
+            if i + 1 < DOWNSAMPLED {
+                sum += gradient(here, a[(i + 1) * DOWNSAMPLED + j]);
+            }
+            if j + 1 < DOWNSAMPLED {
+                sum += gradient(here, a[i * DOWNSAMPLED + j + 1]);
+            }
+        }
+    }
+    (sum / 90).min(100) as u8
+}
