@@ -1,1 +1,4 @@
+//! Helpers shared by the integration tests and the golden-hash tool.
 
+pub mod golden;
+pub mod reference;

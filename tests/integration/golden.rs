@@ -1,0 +1,1 @@
+//! Golden hashes: the project's own inputs, recomputed and compared exactly.

@@ -1,0 +1,1 @@
+//! Compatibility with Meta's reference PDQ hashes.

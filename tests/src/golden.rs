@@ -1,0 +1,1 @@
+//! The deterministic generator of golden inputs and the manifest format.

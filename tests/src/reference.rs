@@ -1,0 +1,1 @@
+//! Paths to the shared reference data and readers for its CSV files.
