@@ -4,6 +4,8 @@
 //! for an even count); a bit is set where the value is strictly greater. The dihedral variants
 //! transpose the block and negate odd frequencies, as the reference's `dct16OriginalTo*`.
 
+use std::ops::Neg;
+
 use crate::hash::{Dihedral, Hash256};
 use crate::stages::DCT_SIDE;
 
@@ -23,9 +25,13 @@ pub fn hash_from_dct(b: &[i64; CELLS]) -> Hash256 {
     hash
 }
 
-/// The block as it would be for the frame turned or flipped by `orientation`.
-pub fn orient(b: &[i64; CELLS], orientation: Dihedral) -> [i64; CELLS] {
-    let mut out = [0i64; CELLS];
+/// The block as it would be for the frame turned or flipped by `orientation`. Generic so that
+/// diagnostics can orient a float model's block the same way.
+pub fn orient<T: Copy + Default + Neg<Output = T>>(
+    b: &[T; CELLS],
+    orientation: Dihedral,
+) -> [T; CELLS] {
+    let mut out = [T::default(); CELLS];
     for u in 0..DCT_SIDE {
         for v in 0..DCT_SIDE {
             let value = b[u * DCT_SIDE + v];
