@@ -92,3 +92,159 @@ pub fn hash_batch(frames: &[Frame<'_>]) -> Vec<PdqHash> {
 pub fn hash_dihedral_batch(frames: &[Frame<'_>]) -> Vec<DihedralHashes> {
     frames.par_iter().map(hash_dihedral).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::PixelFormat;
+
+    fn frame_of(pixels: &[u8], width: u32, height: u32, format: PixelFormat) -> Frame<'_> {
+        Frame::packed(pixels, width, height, format).expect("valid frame")
+    }
+
+    /// Runs the pipeline (overflow checks are on in test builds) and checks `A`'s bound.
+    fn run(
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        pixel: impl Fn(usize, usize, usize) -> u8,
+    ) -> PdqHash {
+        let bpp = format.bytes_per_pixel();
+        let (w, h) = (width as usize, height as usize);
+        let mut pixels = vec![0u8; w * h * bpp];
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..bpp {
+                    pixels[(y * w + x) * bpp + c] = pixel(x, y, c);
+                }
+            }
+        }
+        let frame = frame_of(&pixels, width, height, format);
+        if let Some(out) = stage_outputs(&frame) {
+            assert!(out.downsampled.iter().all(|&a| a <= (1 << 27) + 2));
+        }
+        hash(&frame)
+    }
+
+    #[test]
+    fn worst_case_inputs_stay_within_bounds() {
+        let sizes = [
+            (5, 5),
+            (127, 129),
+            (255, 256),
+            (1920, 1080),
+            (16384, 64),
+            (64, 16384),
+        ];
+        for (w, h) in sizes {
+            for format in [PixelFormat::Rgb8, PixelFormat::Bgra8, PixelFormat::Luma8] {
+                let white = run(w, h, format, |_, _, _| 255);
+                let black = run(w, h, format, |_, _, _| 0);
+                // Flat frames: every DCT value is exactly 0 (the matrix rows sum to 0), no bit set.
+                assert_eq!(white.hash, Hash256::ZERO, "{w}x{h} {format:?} white");
+                assert_eq!(black.hash, Hash256::ZERO, "{w}x{h} {format:?} black");
+                assert_eq!((white.quality, black.quality), (0, 0));
+                run(
+                    w,
+                    h,
+                    format,
+                    |x, y, _| if (x + y) % 2 == 0 { 255 } else { 0 },
+                );
+                run(w, h, format, |x, _, _| if x % 7 == 0 { 255 } else { 0 });
+                run(w, h, format, |_, y, _| if y % 5 == 0 { 255 } else { 0 });
+            }
+        }
+    }
+
+    /// The largest per-channel sum the engine can meet: both axes at the widest window.
+    #[test]
+    fn largest_frame_all_white_stays_within_bounds() {
+        let side = crate::MAX_SIDE;
+        let pixels = vec![255u8; side as usize * side as usize];
+        let out =
+            stage_outputs(&frame_of(&pixels, side, side, PixelFormat::Luma8)).expect("hashable");
+        assert!(out.downsampled.iter().all(|&a| a <= (1 << 27) + 2));
+        assert!(out.dct.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn frames_under_five_pixels_hash_to_zero() {
+        for (w, h) in [(1, 1), (4, 100), (100, 4), (4, 4)] {
+            let pixels = vec![200u8; w * h * 3];
+            let all = hash_dihedral(&frame_of(&pixels, w as u32, h as u32, PixelFormat::Rgb8));
+            assert_eq!(all.hashes, [Hash256::ZERO; 8]);
+            assert_eq!(all.quality, 0);
+        }
+    }
+
+    #[test]
+    fn padding_and_layout_do_not_change_the_hash() {
+        let (w, h) = (97usize, 61usize);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i * 31) ^ (i / 7)) as u8).collect();
+        let packed = hash(&frame_of(&rgb, w as u32, h as u32, PixelFormat::Rgb8));
+        // Same pixels with a padded stride and junk in the padding.
+        let stride = w * 3 + 13;
+        let mut padded = vec![0xA5u8; stride * h];
+        for y in 0..h {
+            padded[y * stride..y * stride + w * 3]
+                .copy_from_slice(&rgb[y * w * 3..(y + 1) * w * 3]);
+        }
+        let frame =
+            Frame::new(&padded, w as u32, h as u32, stride, PixelFormat::Rgb8).expect("valid");
+        assert_eq!(hash(&frame), packed);
+        // The same pixels as BGRA and RGBA, alpha junk.
+        let mut bgra = Vec::with_capacity(w * h * 4);
+        let mut rgba = Vec::with_capacity(w * h * 4);
+        for p in rgb.chunks_exact(3) {
+            bgra.extend_from_slice(&[p[2], p[1], p[0], p[0] ^ 0x5A]);
+            rgba.extend_from_slice(&[p[0], p[1], p[2], p[1]]);
+        }
+        assert_eq!(
+            hash(&frame_of(&bgra, w as u32, h as u32, PixelFormat::Bgra8)),
+            packed
+        );
+        assert_eq!(
+            hash(&frame_of(&rgba, w as u32, h as u32, PixelFormat::Rgba8)),
+            packed
+        );
+    }
+
+    #[test]
+    fn grey_hashes_as_its_rgb_expansion() {
+        let (w, h) = (150usize, 99usize);
+        let grey: Vec<u8> = (0..w * h).map(|i| ((i * 17) % 251) as u8).collect();
+        let rgb: Vec<u8> = grey.iter().flat_map(|&g| [g, g, g]).collect();
+        let expected = hash_dihedral(&frame_of(&rgb, w as u32, h as u32, PixelFormat::Rgb8));
+        for format in [PixelFormat::Luma8, PixelFormat::I420, PixelFormat::Nv12] {
+            assert_eq!(
+                hash_dihedral(&frame_of(&grey, w as u32, h as u32, format)),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn batch_equals_one_by_one() {
+        let buffers: Vec<(u32, u32, Vec<u8>)> = (0..9)
+            .map(|k| {
+                let (w, h) = (5 + k * 37, 7 + k * 23);
+                (
+                    w,
+                    h,
+                    (0..w * h * 3).map(|i| (i * (k + 3) % 256) as u8).collect(),
+                )
+            })
+            .collect();
+        let frames: Vec<Frame<'_>> = buffers
+            .iter()
+            .map(|(w, h, p)| frame_of(p, *w, *h, PixelFormat::Rgb8))
+            .collect();
+        let one_by_one: Vec<_> = frames.iter().map(hash).collect();
+        assert_eq!(hash_batch(&frames), one_by_one);
+        let dihedral: Vec<_> = hash_dihedral_batch(&frames)
+            .iter()
+            .map(|d| d.original())
+            .collect();
+        assert_eq!(dihedral, one_by_one);
+    }
+}

@@ -162,3 +162,49 @@ impl<'a> Frame<'a> {
         &self.data[start..start + self.row_bytes()]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_frames_are_errors() {
+        let data = [0u8; 300];
+        assert!(matches!(
+            Frame::packed(&data, 0, 10, PixelFormat::Luma8),
+            Err(Error::EmptyFrame { .. })
+        ));
+        assert!(matches!(
+            Frame::packed(&data, 10, 0, PixelFormat::Luma8),
+            Err(Error::EmptyFrame { .. })
+        ));
+        assert!(matches!(
+            Frame::packed(&data, MAX_SIDE + 1, 1, PixelFormat::Luma8),
+            Err(Error::FrameTooLarge { .. })
+        ));
+        assert!(matches!(
+            Frame::new(&data, 10, 10, 29, PixelFormat::Rgb8),
+            Err(Error::StrideTooShort {
+                stride: 29,
+                row_bytes: 30
+            })
+        ));
+        assert!(matches!(
+            Frame::packed(&data, 10, 11, PixelFormat::Rgb8),
+            Err(Error::BufferTooShort {
+                needed: 330,
+                actual: 300
+            })
+        ));
+        // The last row need not be padded to the stride.
+        assert!(Frame::new(&data, 10, 2, 270, PixelFormat::Rgb8).is_ok());
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in PixelFormat::ALL {
+            assert_eq!(PixelFormat::from_name(format.name()), Some(format));
+        }
+        assert_eq!(PixelFormat::from_name("yuv"), None);
+    }
+}

@@ -172,3 +172,41 @@ impl DihedralHashes {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_order_matches_the_reference_hex() {
+        // Bit k lives in 16-bit word k / 16, printed from word 15 down to word 0.
+        let mut hash = Hash256::ZERO;
+        hash.set_bit(0);
+        assert_eq!(hash.to_string(), format!("{}1", "0".repeat(63)));
+        let mut hash = Hash256::ZERO;
+        hash.set_bit(255);
+        assert_eq!(hash.to_string(), format!("8{}", "0".repeat(63)));
+        let mut hash = Hash256::ZERO;
+        hash.set_bit(16);
+        assert_eq!(hash.to_string(), format!("{}10000", "0".repeat(59)));
+        assert!(hash.bit(16) && !hash.bit(15));
+    }
+
+    #[test]
+    fn hex_parsing_rejects_malformed_input() {
+        for bad in [
+            "",
+            "abc",
+            &"g".repeat(64),
+            &"0".repeat(63),
+            &"0".repeat(65),
+            &"é".repeat(32),
+        ] {
+            assert!(bad.parse::<Hash256>().is_err(), "{bad:?}");
+        }
+        let upper = "F8F8F0CEE0F4A84F06370A22038F63F0B36E2ED596621E1D33E6B39C4E9C9B22";
+        let hash: Hash256 = upper.parse().expect("upper-case hex");
+        assert_eq!(hash.to_string(), upper.to_lowercase());
+        assert_eq!(hash.distance(&Hash256::ZERO), hash.count_ones());
+    }
+}

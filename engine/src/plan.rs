@@ -41,24 +41,11 @@ impl AxisFilter {
 
     /// Builds the taps for an axis of `n` inputs (`1 <= n <= MAX_SIDE`).
     pub fn new(n: usize) -> Self {
-        let window = jarosz_window(n);
-        let (before, after) = window_reach(window);
-        // Number of inputs the clipped window centred on `m` covers.
-        let coverage = |m: usize| (m + after).min(n - 1) - m.saturating_sub(before) + 1;
+        let (before, after) = window_reach(jarosz_window(n));
+        let coverage = |m: usize| window_coverage(m, n);
         let centres: Vec<usize> = (0..DOWNSAMPLED).map(|i| decimation_index(i, n)).collect();
 
-        // Common denominator: lcm of c(o)·c(m) over every first-pass window m inside an output o.
-        let mut denominator: u64 = 1;
-        for &o in &centres {
-            for m in o.saturating_sub(before)..=(o + after).min(n - 1) {
-                denominator = lcm(denominator, (coverage(o) * coverage(m)) as u64);
-            }
-        }
-        let denominator = u32::try_from(denominator)
-            .ok()
-            .filter(|&d| d <= MAX_DENOMINATOR)
-            .expect("tent denominator within bound for every side up to MAX_SIDE (tested)");
-
+        let denominator = tent_denominator(n);
         let mut start = [0u32; DOWNSAMPLED];
         let mut tap_offset = [0u32; DOWNSAMPLED + 1];
         let mut weights = Vec::new();
@@ -83,6 +70,33 @@ impl AxisFilter {
             weights,
         }
     }
+}
+
+/// Number of inputs the reference's box window centred on `m` covers, clipped to `0..n`.
+fn window_coverage(m: usize, n: usize) -> usize {
+    let (before, after) = window_reach(jarosz_window(n));
+    (m + after).min(n - 1) - m.saturating_sub(before) + 1
+}
+
+/// The common denominator of an axis's tent weights: the lcm of `c(o) · c(m)` over every
+/// first-pass window `m` inside a decimation window `o`. Panics only if the bound proven in
+/// [`crate::stages`] fails, which the tests rule out for every side up to `MAX_SIDE`.
+pub fn tent_denominator(n: usize) -> u32 {
+    let (before, after) = window_reach(jarosz_window(n));
+    let mut denominator: u64 = 1;
+    for i in 0..DOWNSAMPLED {
+        let o = decimation_index(i, n);
+        for m in o.saturating_sub(before)..=(o + after).min(n - 1) {
+            denominator = lcm(
+                denominator,
+                (window_coverage(o, n) * window_coverage(m, n)) as u64,
+            );
+        }
+    }
+    u32::try_from(denominator)
+        .ok()
+        .filter(|&d| d <= MAX_DENOMINATOR)
+        .expect("tent denominator within bound for every side up to MAX_SIDE (tested)")
 }
 
 /// Bound on an axis denominator: `w²(w−1)` for the largest window `w = 128` is below 2^21.
@@ -202,6 +216,84 @@ impl FramePlan {
             channel_shift,
             luma_shift,
             quality_reciprocal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::MAX_SIDE;
+
+    /// The bound every 32-bit sum relies on, for every side the engine accepts.
+    #[test]
+    fn denominator_bound_holds_for_every_side() {
+        for n in 1..=MAX_SIDE as usize {
+            let w = jarosz_window(n) as u32;
+            let expected = match w {
+                1 => 1,
+                w if w % 2 == 1 => w * w,
+                w => w * w * (w - 1),
+            };
+            assert_eq!(tent_denominator(n), expected, "n = {n}");
+        }
+    }
+
+    /// The reference's two clipped box passes, run in f64 on unit impulses, give exactly the
+    /// integer weights over the denominator (test-only floats: they check, never decide).
+    #[test]
+    fn weights_equal_two_box_passes_on_impulses() {
+        let sides = (1..300).chain([511, 512, 513, 1004, 1080, 1600, 1920, 4000, 16383, 16384]);
+        for n in sides {
+            let filter = AxisFilter::new(n);
+            let w = jarosz_window(n);
+            let (before, after) = window_reach(w);
+            // One clipped box pass in O(n), through prefix sums.
+            let boxed = |input: &[f64]| -> Vec<f64> {
+                let mut prefix = vec![0.0; n + 1];
+                for (k, v) in input.iter().enumerate() {
+                    prefix[k + 1] = prefix[k] + v;
+                }
+                (0..n)
+                    .map(|m| {
+                        let (lo, hi) = (m.saturating_sub(before), (m + after).min(n - 1));
+                        (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1) as f64
+                    })
+                    .collect()
+            };
+            // Every output for small sides; the edges and the middle for large ones.
+            let outputs: Vec<usize> = if n < 600 {
+                (0..DOWNSAMPLED).collect()
+            } else {
+                vec![0, 1, 31, 62, 63]
+            };
+            for i in 0..DOWNSAMPLED {
+                let (first, weights) = filter.taps(i);
+                assert_eq!(
+                    weights.iter().sum::<u32>(),
+                    filter.denominator,
+                    "n = {n}, output {i}"
+                );
+                if !outputs.contains(&i) {
+                    continue;
+                }
+                let o = decimation_index(i, n);
+                for k in o.saturating_sub(2 * before + 1)..=(o + 2 * after + 1).min(n - 1) {
+                    let mut impulse = vec![0.0; n];
+                    impulse[k] = 1.0;
+                    let response = boxed(&boxed(&impulse))[o];
+                    let weight = k
+                        .checked_sub(first)
+                        .and_then(|t| weights.get(t))
+                        .copied()
+                        .unwrap_or(0);
+                    let exact = weight as f64 / filter.denominator as f64;
+                    assert!(
+                        (response - exact).abs() < 1e-12,
+                        "n = {n}, output {i}, input {k}: {response} vs {exact}"
+                    );
+                }
+            }
         }
     }
 }

@@ -63,6 +63,15 @@ mod tests {
         }
     }
 
+    /// Each row sums to exactly 0, so a flat frame has an all-zero DCT and hashes to zeros, as in
+    /// exact arithmetic (the float32 reference returns rounding noise there).
+    #[test]
+    fn matrix_rows_sum_to_zero() {
+        for row in DCT_MATRIX {
+            assert_eq!(row.iter().map(|&d| d as i64).sum::<i64>(), 0);
+        }
+    }
+
     /// Worst case of every sum, driven by the table itself: A at its bound with the signs of a row.
     #[test]
     fn bounds_hold_for_worst_case_input() {
