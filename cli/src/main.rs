@@ -1,1 +1,92 @@
-fn main() {}
+//! `vigil`: the command-line tool of the vigil PDQ engine.
+//!
+//! This file parses the command line, dispatches to one module per subcommand and turns their
+//! outcome into an exit status. A later subcommand (`match`, `video`, `bench`, `devices`) is a new
+//! variant of [`Command`], a new module and one more arm in [`main`].
+
+mod hash_cmd;
+mod output;
+mod walk;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status when every input was processed.
+pub const EXIT_OK: u8 = 0;
+/// Exit status when any input failed or output could not be written (as ripgrep's 2). Usage
+/// errors also exit with 2; clap reports them.
+pub const EXIT_ERROR: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 if every file was hashed, 2 if any failed or on a usage error.
+
+Examples:
+  vigil hash photo.jpg
+  vigil hash --dihedral --json uploads/ > hashes.jsonl";
+
+/// Deterministic PDQ perceptual hashing, bit-identical on every backend and compatible with
+/// Meta's reference PDQ.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hash image files and directories of images with PDQ.
+    Hash(hash_cmd::HashArgs),
+}
+
+/// How a subcommand ended, for the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every input was processed.
+    Success,
+    /// At least one input failed (each was reported on stderr); the rest were processed.
+    SomeFailed,
+}
+
+impl Outcome {
+    fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::from(EXIT_OK),
+            Outcome::SomeFailed => ExitCode::from(EXIT_ERROR),
+        }
+    }
+}
+
+/// Writes `vigil: MESSAGE` to stderr. A closed stderr is ignored: there is nowhere else to say it.
+pub fn report_error(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "vigil: {message}");
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Hash(args) => hash_cmd::run(&args),
+    };
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(message) => {
+            report_error(&message);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
