@@ -12,6 +12,7 @@ use crate::stages::DCT_SIDE;
 const CELLS: usize = DCT_SIDE * DCT_SIDE;
 
 /// The hash of a DCT block: bit `u·16 + v` set where `B[u][v]` exceeds the median.
+#[inline(always)]
 pub fn hash_from_dct(b: &[i64; CELLS]) -> Hash256 {
     let mut sorted = *b;
     sorted.sort_unstable();

@@ -13,6 +13,7 @@ use crate::stages::{DCT_SIDE, DOWNSAMPLED};
 pub const DCT_MID_SHIFT: u32 = 30;
 
 /// The 16×16 DCT block (row-major) of the 64×64 image `A`.
+#[inline(always)]
 pub fn dct(a: &[u32; DOWNSAMPLED * DOWNSAMPLED]) -> [i64; DCT_SIDE * DCT_SIDE] {
     let mut t = [[0i32; DOWNSAMPLED]; DCT_SIDE];
     for (u, t_row) in t.iter_mut().enumerate() {

@@ -8,6 +8,7 @@ use crate::plan::FramePlan;
 use crate::stages::DOWNSAMPLED;
 
 /// Quality score 0..=100.
+#[inline(always)]
 pub fn quality(a: &[u32; DOWNSAMPLED * DOWNSAMPLED], plan: &FramePlan) -> u8 {
     let gradient =
         |u: u32, v: u32| ((u.abs_diff(v) as u64 * plan.quality_reciprocal as u64) >> 47) as u32;

@@ -9,32 +9,47 @@
 //! ```
 
 use crate::frame::PixelFormat;
-use crate::plan::{FramePlan, luma_taps};
+use crate::plan::{FramePlan, LumaTap, luma_taps};
 use crate::stages::DOWNSAMPLED;
 
 /// Computes the 64×64 luma image `A` (row-major) from the column-filtered rows of stage 1.
+#[inline(always)]
 pub fn tent_rows(
     columns: &[u32],
     plan: &FramePlan,
     format: PixelFormat,
 ) -> [u32; DOWNSAMPLED * DOWNSAMPLED] {
-    let bpp = format.bytes_per_pixel();
+    match *luma_taps(format) {
+        [grey] => tent_rows_for([grey], columns, plan, format.bytes_per_pixel()),
+        [r, g, b] => tent_rows_for([r, g, b], columns, plan, format.bytes_per_pixel()),
+        _ => unreachable!("formats have one or three luma channels"),
+    }
+}
+
+/// Stage 2 for a format with `C` luma channels in pixels of `bpp` bytes.
+#[inline(always)]
+fn tent_rows_for<const C: usize>(
+    taps: [LumaTap; C],
+    columns: &[u32],
+    plan: &FramePlan,
+    bpp: usize,
+) -> [u32; DOWNSAMPLED * DOWNSAMPLED] {
     let row_bytes = plan.width as usize * bpp;
-    let taps = luma_taps(format);
     let round = 1u64 << (plan.luma_shift - 1);
     let mut a = [0u32; DOWNSAMPLED * DOWNSAMPLED];
     for (i, g) in columns.chunks_exact(row_bytes).enumerate() {
         for j in 0..DOWNSAMPLED {
             let (first_col, weights) = plan.columns.taps(j);
-            let mut luma = 0u64;
-            for tap in taps {
-                let channel = &g[first_col * bpp + tap.offset as usize..];
-                let mut sum = 0u64;
-                for (k, &weight) in weights.iter().enumerate() {
-                    sum += weight as u64 * channel[k * bpp] as u64;
+            let pixels = &g[first_col * bpp..(first_col + weights.len()) * bpp];
+            let mut sums = [0u64; C];
+            for (&weight, pixel) in weights.iter().zip(pixels.chunks_exact(bpp)) {
+                for (sum, tap) in sums.iter_mut().zip(&taps) {
+                    *sum += weight as u64 * pixel[tap.offset as usize] as u64;
                 }
-                let narrowed = (sum >> plan.channel_shift) as u32;
-                luma += tap.weight as u64 * narrowed as u64;
+            }
+            let mut luma = 0u64;
+            for (sum, tap) in sums.iter().zip(&taps) {
+                luma += tap.weight as u64 * (sum >> plan.channel_shift);
             }
             a[i * DOWNSAMPLED + j] = ((luma + round) >> plan.luma_shift) as u32;
         }
