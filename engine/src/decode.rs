@@ -88,6 +88,18 @@ fn decode_reader<R: BufRead + Seek>(
     limits.max_alloc = Some(options.max_alloc);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
+    let (width, height) = decoder.dimensions();
+    let needed = decoder
+        .total_bytes()
+        .saturating_add(width as u64 * height as u64 * 3);
+    if needed > options.max_alloc {
+        return Err(format!(
+            "{width}x{height} image would need {needed} bytes to decode, over the limit of {} \
+             (a decompression bomb, or raise DecodeOptions::max_alloc)",
+            options.max_alloc
+        ));
+    }
     let orientation = if options.apply_exif {
         Some(decoder.orientation().map_err(|e| e.to_string())?)
     } else {
@@ -148,5 +160,77 @@ fn cpp_cli_resize(image: DecodedImage) -> DecodedImage {
         width: CPP_CLI_SIDE,
         height: CPP_CLI_SIDE,
         format: image.format,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG whose header claims `width`×`height` RGBA16 but whose data is a few bytes.
+    fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [
+            (
+                *b"IHDR",
+                [
+                    &width.to_be_bytes()[..],
+                    &height.to_be_bytes(),
+                    &[16, 6, 0, 0, 0],
+                ]
+                .concat(),
+            ),
+            (
+                *b"IDAT",
+                vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+            ),
+            (*b"IEND", vec![]),
+        ] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let body = [&kind[..], &data].concat();
+            png.extend_from_slice(&body);
+            png.extend_from_slice(&crc32(&body).to_be_bytes());
+        }
+        png
+    }
+
+    #[test]
+    fn decompression_bomb_is_refused_before_allocating() {
+        let error = decode_bytes(
+            &png_bomb(16000, 16000),
+            "bomb.png",
+            &DecodeOptions::default(),
+        )
+        .expect_err("2 GB of pixels must be refused");
+        assert!(error.to_string().contains("over the limit"), "{error}");
+    }
+
+    #[test]
+    fn oversized_and_truncated_files_are_errors() {
+        let too_wide = decode_bytes(&png_bomb(40000, 1), "wide.png", &DecodeOptions::default());
+        assert!(too_wide.is_err());
+        for bytes in [
+            &b""[..],
+            b"\x89PNG\r\n",
+            b"not an image at all",
+            &png_bomb(64, 64)[..40],
+        ] {
+            assert!(decode_bytes(bytes, "bad", &DecodeOptions::default()).is_err());
+        }
     }
 }
