@@ -35,3 +35,8 @@ pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
 pub use error::{Error, Result};
 pub use frame::{Frame, MAX_SIDE, PixelFormat};
 pub use hash::{Dihedral, DihedralHashes, Hash256, ParseHashError, PdqHash};
+
+/// The README's library example, compiled with the doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
