@@ -28,6 +28,8 @@ pub mod decode;
 mod error;
 mod frame;
 mod hash;
+pub mod lists;
+pub mod matcher;
 pub mod plan;
 pub mod stages;
 

@@ -1,0 +1,1 @@
+//! Hash lists: reading and writing the text, CSV, vPDQ and binary formats.
