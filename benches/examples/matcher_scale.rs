@@ -1,0 +1,197 @@
+//! Matcher throughput on large lists (issue 5), the runs too long for criterion: comparisons per
+//! second for one query and for batches, per kernel, one thread and all threads; the
+//! memory-bandwidth floor; multi-index hashing against the flat scan at radius 31.
+//!
+//! ```text
+//! cargo run --release -p vigil-benches --example matcher_scale                # 1M and 10M
+//! cargo run --release -p vigil-benches --example matcher_scale -- 1000000     # sizes to run
+//! cargo run --release -p vigil-benches --example matcher_scale -- 10000000 avx512,mih  # only these
+//! VIGIL_BENCH_QUICK=1 cargo run --release -p vigil-benches --example matcher_scale  # smoke run
+//! ```
+//!
+//! Lists are uniformly random hashes (seeded); queries are random too, so a radius-31 search
+//! finds nothing and every figure is the cost of the scan itself. Each figure is the best of
+//! several runs (the machine is shared), per query for single queries and per batch of
+//! [`BATCH`] queries for batches.
+//!
+//! * **floor**: the time to stream the list's bytes at the measured single-core read bandwidth
+//!   (a vectorised sum over a buffer larger than the last-level cache); `% floor` = floor / time.
+//! * **Gcmp/s**: 10^9 hash comparisons per second (queries × entries / time).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use vigil::Hash256;
+use vigil::matcher::{FlatIndex, MihIndex, Platform};
+
+/// Queries per batch.
+const BATCH: usize = 256;
+/// The radius searched (PDQ's usual threshold).
+const RADIUS: u32 = 31;
+
+fn quick() -> bool {
+    std::env::var_os("VIGIL_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `n` random hashes from a seeded xorshift64*.
+fn random_hashes(n: usize, seed: u64) -> Vec<Hash256> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    (0..n)
+        .map(|_| {
+            let mut bytes = [0u8; 32];
+            for chunk in bytes.chunks_exact_mut(8) {
+                chunk.copy_from_slice(&next().to_le_bytes());
+            }
+            Hash256::from_bytes(bytes)
+        })
+        .collect()
+}
+
+/// Best time of `f` over runs until `budget` has passed (at least `min_runs` runs).
+fn best_of(min_runs: usize, budget: Duration, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    let mut best = Duration::MAX;
+    let mut runs = 0;
+    while runs < min_runs || start.elapsed() < budget {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    best
+}
+
+/// Single-core read bandwidth in bytes/s: a sum over `bytes` bytes of u64s.
+fn read_bandwidth(bytes: usize) -> f64 {
+    let buffer: Vec<u64> = (0..bytes / 8).map(|i| i as u64).collect();
+    let time = best_of(5, Duration::from_secs(2), || {
+        let sum = black_box(&buffer)
+            .iter()
+            .fold(0u64, |acc, &x| acc.wrapping_add(x));
+        black_box(sum);
+    });
+    bytes as f64 / time.as_secs_f64()
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+fn main() {
+    let sizes: Vec<usize> = match std::env::args().nth(1) {
+        Some(list) => list
+            .split(',')
+            .map(|s| s.parse().expect("sizes: comma-separated counts"))
+            .collect(),
+        None if quick() => vec![100_000],
+        None => vec![1_000_000, 10_000_000],
+    };
+    let only: Option<Vec<String>> = std::env::args()
+        .nth(2)
+        .map(|list| list.split(',').map(str::to_owned).collect());
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|only| only.iter().any(|o| o == name))
+    };
+    let budget = Duration::from_millis(if quick() { 50 } else { 1500 });
+    let all_threads = rayon::current_num_threads();
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let bandwidth = read_bandwidth((largest * 32).max(256 << 20));
+    println!(
+        "single-core read bandwidth: {:.2} GB/s ({} threads available)",
+        bandwidth / 1e9,
+        all_threads
+    );
+    let queries = random_hashes(BATCH, 2);
+
+    for &n in &sizes {
+        let hashes = random_hashes(n, 1);
+        let flat = FlatIndex::new(&hashes);
+        let floor = (n * 32) as f64 / bandwidth;
+        println!(
+            "\n{n} hashes ({} MB), floor for one pass {:.2} ms",
+            n * 32 / 1_000_000,
+            floor * 1e3
+        );
+        println!(
+            "kernel    threads  one query: ms  Gcmp/s  % floor | batch {BATCH}: ms/query  Gcmp/s"
+        );
+        for platform in Platform::supported()
+            .into_iter()
+            .filter(|p| wanted(p.name()))
+        {
+            let index = flat.clone().with_platform(platform);
+            for threads in [1, all_threads] {
+                let pool = pool(threads);
+                let mut next = 0;
+                let one = pool.install(|| {
+                    best_of(3, budget, || {
+                        next = (next + 1) % queries.len();
+                        black_box(index.radius_search(&queries[next], RADIUS));
+                    })
+                });
+                let batch = pool.install(|| {
+                    best_of(1, budget, || {
+                        black_box(index.radius_search_batch(&queries, RADIUS));
+                    })
+                });
+                let one_s = one.as_secs_f64();
+                let per_query = batch.as_secs_f64() / BATCH as f64;
+                println!(
+                    "{:<9} {:>7}  {:>13.3}  {:>6.2}  {:>6.0}% | {:>18.4}  {:>6.2}",
+                    platform.name(),
+                    threads,
+                    one_s * 1e3,
+                    n as f64 / one_s / 1e9,
+                    floor / one_s * 100.0,
+                    per_query * 1e3,
+                    n as f64 / per_query / 1e9,
+                );
+                if threads == all_threads {
+                    break;
+                }
+            }
+        }
+
+        if !wanted("mih") {
+            continue;
+        }
+        let build = Instant::now();
+        let mih = MihIndex::new(&hashes).expect("fewer than 2^32 hashes");
+        let build = build.elapsed();
+        for threads in [1, all_threads] {
+            let pool = pool(threads);
+            let mut next = 0;
+            let mih_one = pool.install(|| {
+                best_of(50, budget, || {
+                    next = (next + 1) % queries.len();
+                    black_box(mih.radius_search(&queries[next], RADIUS));
+                })
+            });
+            let mih_batch = pool.install(|| {
+                best_of(1, budget, || {
+                    black_box(mih.radius_search_batch(&queries, RADIUS));
+                })
+            });
+            println!(
+                "mih       {:>7}  one query {:.3} ms, batch {BATCH} {:.4} ms/query (built in {:.2} s)",
+                threads,
+                mih_one.as_secs_f64() * 1e3,
+                mih_batch.as_secs_f64() * 1e3 / BATCH as f64,
+                build.as_secs_f64()
+            );
+            if threads == all_threads {
+                break;
+            }
+        }
+    }
+}

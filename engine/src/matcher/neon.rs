@@ -1,0 +1,108 @@
+//! The NEON kernel (aarch64): two distances per 128-bit register, bits counted per byte with
+//! `cnt`, the four rows' byte counts added, then widened pairwise to one sum per 64-bit lane.
+
+use std::arch::aarch64::{
+    uint64x2_t, vaddq_u8, vcltq_u64, vcntq_u8, vdupq_n_u64, veorq_u64, vgetq_lane_u64, vld1q_u64,
+    vpaddlq_u8, vpaddlq_u16, vpaddlq_u32, vreinterpretq_u8_u64, vst1q_u64,
+};
+
+use super::block::{HashBlock, LANES, QUERY_BLOCK, QueryWords, WORDS};
+use super::sink::{HitSink, deliver};
+
+/// Lanes of a block per 128-bit register.
+const PAIRS: usize = LANES / 2;
+
+/// Proof that this CPU has NEON: only [`Neon::detect`] makes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Neon(());
+
+impl Neon {
+    /// `Some` when the CPU supports NEON (every aarch64 Linux CPU does).
+    pub fn detect() -> Option<Self> {
+        std::arch::is_aarch64_feature_detected!("neon").then_some(Neon(()))
+    }
+
+    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`] queries.
+    pub fn scan<S: HitSink>(
+        self,
+        blocks: &[HashBlock],
+        first_entry: usize,
+        queries: &[QueryWords],
+        limits: &mut [u32],
+        sink: &mut S,
+    ) {
+        // SAFETY: `self` exists only when `detect` found NEON on this CPU.
+        unsafe { scan_neon(blocks, first_entry, queries, limits, sink) }
+    }
+}
+
+/// The distances of one query to two lanes.
+#[inline]
+#[target_feature(enable = "neon")]
+fn pair_distances(rows: &[uint64x2_t; WORDS], query: &[uint64x2_t; WORDS]) -> uint64x2_t {
+    let count = |w: usize| vcntq_u8(vreinterpretq_u8_u64(veorq_u64(rows[w], query[w])));
+    let bytes = vaddq_u8(vaddq_u8(count(0), count(1)), vaddq_u8(count(2), count(3)));
+    vpaddlq_u32(vpaddlq_u16(vpaddlq_u8(bytes)))
+}
+
+#[target_feature(enable = "neon")]
+fn scan_neon<S: HitSink>(
+    blocks: &[HashBlock],
+    first_entry: usize,
+    queries: &[QueryWords],
+    limits: &mut [u32],
+    sink: &mut S,
+) {
+    let count = queries.len().min(limits.len()).min(QUERY_BLOCK);
+    let mut local = [0u64; QUERY_BLOCK];
+    for (local, limit) in local.iter_mut().zip(&limits[..count]) {
+        *local = u64::from(*limit);
+    }
+    for (b, block) in blocks.iter().enumerate() {
+        // SAFETY: each word row of a `HashBlock` holds LANES = 2 * PAIRS u64s, so every pair
+        // read is in bounds.
+        let pairs: [[uint64x2_t; WORDS]; PAIRS] = std::array::from_fn(|p| {
+            std::array::from_fn(|w| unsafe { vld1q_u64(block.words[w].as_ptr().add(2 * p)) })
+        });
+        for (q, query) in queries[..count].iter().enumerate() {
+            let query_rows: [uint64x2_t; WORDS] = std::array::from_fn(|w| vdupq_n_u64(query[w]));
+            let limit = vdupq_n_u64(local[q]);
+            let distances: [uint64x2_t; PAIRS] =
+                std::array::from_fn(|p| pair_distances(&pairs[p], &query_rows));
+            let mut mask = 0u32;
+            for (p, d) in distances.iter().enumerate() {
+                let below = vcltq_u64(*d, limit);
+                mask |= ((vgetq_lane_u64::<0>(below) & 1) as u32) << (2 * p);
+                mask |= ((vgetq_lane_u64::<1>(below) & 1) as u32) << (2 * p + 1);
+            }
+            if mask != 0 {
+                let mut lanes = [0u64; LANES];
+                for (p, d) in distances.iter().enumerate() {
+                    // SAFETY: `lanes` has room for two u64s at 2 * p (p < PAIRS).
+                    unsafe { vst1q_u64(lanes.as_mut_ptr().add(2 * p), *d) };
+                }
+                deliver(
+                    mask,
+                    &lanes,
+                    q,
+                    first_entry + b * LANES,
+                    &mut local[q],
+                    sink,
+                );
+            }
+        }
+    }
+    for (limit, local) in limits[..count].iter_mut().zip(local) {
+        *limit = local as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::matcher::{Platform, kernel_tests};
+
+    #[test]
+    fn neon_matches_portable() {
+        kernel_tests::check_against_portable("neon", Platform::neon());
+    }
+}
