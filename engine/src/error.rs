@@ -23,6 +23,9 @@ pub enum Error {
     /// An image file could not be read or decoded.
     #[error("{path}: {message}")]
     Decode { path: PathBuf, message: String },
+    /// A GPU was asked for and none can be used.
+    #[error("no GPU available: {0}")]
+    GpuUnavailable(String),
     /// Reading a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -23,16 +23,20 @@
 //! Image files go through [`decode`]: `vigil::decode::decode_file(path, &Default::default())`.
 //! How each stage computes, with its scales and bounds, is written down in [`stages`].
 
+mod backend;
 pub mod cpu;
 pub mod decode;
 mod error;
 mod frame;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 mod hash;
 pub mod lists;
 pub mod matcher;
 pub mod plan;
 pub mod stages;
 
+pub use backend::{ActiveBackend, Backend, Hasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
 pub use error::{Error, Result};
 pub use frame::{Frame, MAX_SIDE, PixelFormat};

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, one module per subject.
 
 mod golden;
+mod gpu;
 mod reference;

@@ -1,0 +1,158 @@
+//! Choosing where frames are hashed: [`Backend`] and the [`Hasher`] that runs batches there.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::frame::Frame;
+use crate::hash::{DihedralHashes, PdqHash};
+
+/// Where to hash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// A GPU when one is found, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU, on all cores.
+    Cpu,
+    /// A GPU; an error if none is found (or the `gpu` feature is off).
+    Gpu,
+}
+
+impl Backend {
+    /// `auto`, `cpu` or `gpu`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Auto => "auto",
+            Backend::Cpu => "cpu",
+            Backend::Gpu => "gpu",
+        }
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Backend::Auto),
+            "cpu" => Ok(Backend::Cpu),
+            "gpu" => Ok(Backend::Gpu),
+            _ => Err(format!("unknown backend {s:?}: expected auto, cpu or gpu")),
+        }
+    }
+}
+
+/// The backend a [`Hasher`] ended up with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActiveBackend {
+    Cpu,
+    /// The GPU adapter, e.g. `Vulkan/llvmpipe (LLVM 15.0.6, 256 bits)`.
+    Gpu(String),
+}
+
+impl fmt::Display for ActiveBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActiveBackend::Cpu => write!(f, "cpu"),
+            ActiveBackend::Gpu(adapter) => write!(f, "gpu ({adapter})"),
+        }
+    }
+}
+
+/// Hashes batches of frames on the chosen backend. Every backend gives the same bits.
+///
+/// ```
+/// use vigil::{Backend, Frame, Hasher, PixelFormat};
+/// let hasher = Hasher::new(Backend::Cpu)?;
+/// let pixels = vec![7u8; 64 * 64];
+/// let frame = Frame::packed(&pixels, 64, 64, PixelFormat::Luma8)?;
+/// let hashes = hasher.hash_batch(&[frame, frame]);
+/// assert_eq!(hashes[0], vigil::hash(&frame));
+/// # Ok::<(), vigil::Error>(())
+/// ```
+pub struct Hasher {
+    #[cfg(feature = "gpu")]
+    gpu: Option<crate::gpu::GpuHasher>,
+}
+
+impl Hasher {
+    /// A hasher on `backend`. [`Backend::Auto`] takes a GPU when one is found and says which
+    /// (a `tracing` event); [`Backend::Gpu`] fails when there is none.
+    pub fn new(backend: Backend) -> Result<Self> {
+        match backend {
+            Backend::Cpu => Ok(Self::cpu()),
+            #[cfg(feature = "gpu")]
+            Backend::Gpu => match crate::gpu::GpuHasher::new() {
+                Ok(gpu) => Ok(Self::with_gpu(gpu)),
+                Err(error) => Err(Error::GpuUnavailable(error.to_string())),
+            },
+            #[cfg(not(feature = "gpu"))]
+            Backend::Gpu => Err(Error::GpuUnavailable(
+                "vigil was built without the `gpu` feature".into(),
+            )),
+            #[cfg(feature = "gpu")]
+            Backend::Auto => match crate::gpu::GpuHasher::new() {
+                Ok(gpu) => Ok(Self::with_gpu(gpu)),
+                Err(error) => {
+                    tracing::info!("no GPU ({error}); hashing on the CPU");
+                    Ok(Self::cpu())
+                }
+            },
+            #[cfg(not(feature = "gpu"))]
+            Backend::Auto => Ok(Self::cpu()),
+        }
+    }
+
+    fn cpu() -> Self {
+        tracing::info!("hashing on the CPU");
+        Hasher {
+            #[cfg(feature = "gpu")]
+            gpu: None,
+        }
+    }
+
+    /// A hasher on an already opened GPU.
+    #[cfg(feature = "gpu")]
+    pub fn with_gpu(gpu: crate::gpu::GpuHasher) -> Self {
+        tracing::info!("hashing on the GPU: {}", gpu.adapter());
+        Hasher { gpu: Some(gpu) }
+    }
+
+    /// The GPU hasher, when this hasher runs on one.
+    #[cfg(feature = "gpu")]
+    pub fn gpu(&self) -> Option<&crate::gpu::GpuHasher> {
+        self.gpu.as_ref()
+    }
+
+    /// Which backend hashes.
+    pub fn active(&self) -> ActiveBackend {
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = &self.gpu {
+            return ActiveBackend::Gpu(gpu.adapter().to_string());
+        }
+        ActiveBackend::Cpu
+    }
+
+    /// The eight dihedral hashes of every frame, in order.
+    pub fn hash_dihedral_batch(&self, frames: &[Frame<'_>]) -> Vec<DihedralHashes> {
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = &self.gpu {
+            return gpu.hash_dihedral_batch(frames);
+        }
+        crate::cpu::hash_dihedral_batch(frames)
+    }
+
+    /// The PDQ hash of every frame, in order.
+    pub fn hash_batch(&self, frames: &[Frame<'_>]) -> Vec<PdqHash> {
+        #[cfg(feature = "gpu")]
+        if self.gpu.is_some() {
+            return self
+                .hash_dihedral_batch(frames)
+                .iter()
+                .map(DihedralHashes::original)
+                .collect();
+        }
+        crate::cpu::hash_batch(frames)
+    }
+}

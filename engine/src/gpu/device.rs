@@ -1,0 +1,227 @@
+//! The wgpu device, its pipelines and its error plumbing. Every wgpu call of the engine lives in
+//! this module and `batch.rs` (wgpu's API changes with each major version).
+
+use std::sync::{Arc, Mutex};
+
+use crate::gpu::shaders::{self, StageShader};
+
+/// What went wrong on the GPU. Never shown to a caller of hashing: the batch is re-run on the CPU.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GpuError {
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    #[error("GPU device request failed: {0}")]
+    Device(String),
+    #[error("GPU validation error: {0}")]
+    Validation(String),
+    #[error("GPU out of memory: {0}")]
+    OutOfMemory(String),
+    #[error("GPU internal error: {0}")]
+    Internal(String),
+    #[error("GPU device lost: {0}")]
+    DeviceLost(String),
+    #[error("reading results back from the GPU failed: {0}")]
+    Readback(String),
+    #[error("frame too large for the adapter's buffers ({needed} bytes, limit {limit})")]
+    TooLarge { needed: u64, limit: u64 },
+}
+
+impl From<wgpu::Error> for GpuError {
+    fn from(error: wgpu::Error) -> Self {
+        match error {
+            wgpu::Error::Validation { description, .. } => GpuError::Validation(description),
+            wgpu::Error::OutOfMemory { source } => GpuError::OutOfMemory(source.to_string()),
+            wgpu::Error::Internal { description, .. } => GpuError::Internal(description),
+        }
+    }
+}
+
+/// Which adapter runs the shaders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdapterDescription {
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+}
+
+impl std::fmt::Display for AdapterDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.backend, self.name)
+    }
+}
+
+/// One compute pipeline per entry point, with the layout its stage binds.
+pub(crate) struct StagePipeline {
+    pub layout: wgpu::BindGroupLayout,
+    pub pipelines: Vec<wgpu::ComputePipeline>,
+}
+
+/// Device, queue, the five stages' pipelines and the DCT table.
+pub(crate) struct GpuDevice {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter: AdapterDescription,
+    pub limits: wgpu::Limits,
+    pub tent_columns: StagePipeline,
+    pub tent_rows: StagePipeline,
+    pub quality: StagePipeline,
+    pub dct: StagePipeline,
+    pub bits: StagePipeline,
+    pub dct_matrix: wgpu::Buffer,
+    /// Set by the device-lost callback.
+    pub lost: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuDevice {
+    /// Finds an adapter (the backends in `WGPU_BACKEND`, else every compiled one) and builds the
+    /// pipelines.
+    pub fn new() -> Result<Self, GpuError> {
+        pollster::block_on(Self::create())
+    }
+
+    async fn create() -> Result<Self, GpuError> {
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+        descriptor.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
+        descriptor.flags = wgpu::InstanceFlags::from_build_config().with_env();
+        let instance = wgpu::Instance::new(descriptor);
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::from_env()
+                    .unwrap_or(wgpu::PowerPreference::HighPerformance),
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                apply_limit_buckets: false,
+            })
+            .await
+            .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let adapter_description = AdapterDescription {
+            name: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_owned(),
+        };
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("vigil"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits.clone(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| GpuError::Device(e.to_string()))?;
+
+        let lost = Arc::new(Mutex::new(None));
+        let lost_flag = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut lost) = lost_flag.lock() {
+                *lost = Some(format!("{reason:?}: {message}"));
+            }
+        });
+        // wgpu's default handler panics; batches capture their errors in scopes, anything else
+        // is logged.
+        device.on_uncaptured_error(Arc::new(|error: wgpu::Error| {
+            tracing::warn!("uncaptured GPU error: {error}");
+        }));
+
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let storage = |read_only: bool| wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        };
+        let stage = |shader: &StageShader, bindings: &[bool]| {
+            let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings
+                .iter()
+                .enumerate()
+                .map(|(binding, &read_only)| wgpu::BindGroupLayoutEntry {
+                    binding: binding as u32,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: storage(read_only),
+                    count: None,
+                })
+                .collect();
+            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(shader.file),
+                entries: &entries,
+            });
+            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(shader.file),
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(shader.file),
+                source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+            });
+            let pipelines = shader
+                .entry_points
+                .iter()
+                .map(|entry| {
+                    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(entry),
+                        layout: Some(&pipeline_layout),
+                        module: &module,
+                        entry_point: Some(entry),
+                        compilation_options: wgpu::PipelineCompilationOptions::default(),
+                        cache: None,
+                    })
+                })
+                .collect();
+            StagePipeline { layout, pipelines }
+        };
+        // Bindings per stage, in the order of each shader's @binding numbers (true = read-only).
+        let tent_columns = stage(&shaders::TENT_COLUMNS, &[true, true, true, false]);
+        let tent_rows = stage(&shaders::TENT_ROWS, &[true, true, true, false]);
+        let quality = stage(&shaders::QUALITY, &[true, true, false]);
+        let dct = stage(&shaders::DCT, &[true, true, false, false]);
+        let bits = stage(&shaders::BITS, &[true, false]);
+
+        let matrix: Vec<i32> = crate::stages::dct_matrix::DCT_MATRIX
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        let dct_matrix = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("dct_matrix"),
+            size: (matrix.len() * 4) as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        queue.write_buffer(&dct_matrix, 0, bytemuck::cast_slice(&matrix));
+        if let Some(error) = scope.pop().await {
+            return Err(error.into());
+        }
+        Ok(GpuDevice {
+            device,
+            queue,
+            adapter: adapter_description,
+            limits,
+            tent_columns,
+            tent_rows,
+            quality,
+            dct,
+            bits,
+            dct_matrix,
+            lost,
+        })
+    }
+
+    /// The reason the device was lost, if it was.
+    pub fn lost_reason(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|lost| lost.clone())
+    }
+
+    /// Largest buffer a shader may bind.
+    pub fn max_binding(&self) -> u64 {
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
+    }
+}
