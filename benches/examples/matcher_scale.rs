@@ -17,11 +17,14 @@
 //! * **floor**: the time to stream the list's bytes at the measured single-core read bandwidth
 //!   (a vectorised sum over a buffer larger than the last-level cache); `% floor` = floor / time.
 //! * **Gcmp/s**: 10^9 hash comparisons per second (queries × entries / time).
+//! * **load**: `HashList::load` of the list written as hex lines and as the binary format (files
+//!   in the temp directory, read from the page cache: the parse and checks, not the disk).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use vigil::Hash256;
+use vigil::lists::HashList;
 use vigil::matcher::{FlatIndex, MihIndex, Platform};
 
 /// Queries per batch.
@@ -77,6 +80,37 @@ fn read_bandwidth(bytes: usize) -> f64 {
         black_box(sum);
     });
     bytes as f64 / time.as_secs_f64()
+}
+
+/// Times loading `hashes` written as hex lines and as a binary list.
+fn list_loading(hashes: &[Hash256], budget: Duration) {
+    let dir = std::env::temp_dir();
+    let hex_path = dir.join(format!("vigil-bench-{}.txt", std::process::id()));
+    let bin_path = dir.join(format!("vigil-bench-{}.vpdq", std::process::id()));
+    let mut text = String::with_capacity(hashes.len() * 65);
+    for hash in hashes {
+        text.push_str(&hash.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&hex_path, text).expect("write hex list");
+    let list = HashList::load(&hex_path).expect("hex list");
+    let mut binary = Vec::new();
+    list.write_binary(&mut binary).expect("binary list");
+    std::fs::write(&bin_path, binary).expect("write binary list");
+    for (format, path) in [("hex", &hex_path), ("binary", &bin_path)] {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let time = best_of(3, budget, || {
+            black_box(HashList::load(path).expect("load"));
+        });
+        println!(
+            "load {format:<6} {} hashes ({} MB): {:.3} s",
+            hashes.len(),
+            size / 1_000_000,
+            time.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_file(hex_path);
+    let _ = std::fs::remove_file(bin_path);
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -162,6 +196,9 @@ fn main() {
             }
         }
 
+        if wanted("load") {
+            list_loading(&hashes, budget);
+        }
         if !wanted("mih") {
             continue;
         }

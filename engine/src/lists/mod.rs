@@ -1,1 +1,316 @@
 //! Hash lists: reading and writing the text, CSV, vPDQ and binary formats.
+//!
+//! A [`HashList`] is a named sequence of entries, each a PDQ hash with an optional quality and an
+//! id that says which entry of the source it is. [`HashList::load`] detects the format:
+//!
+//! | format | lines | entry id |
+//! |---|---|---|
+//! | [`ListFormat::Hex`] | `HASH` | the line number |
+//! | [`ListFormat::HashQuality`] | `HASH,QUALITY[,ID]` (what `vigil hash` and Meta's tools print, `ID` being the path) | `ID`, else the line number |
+//! | [`ListFormat::Csv`] | a header naming a `hash` (or `pdq`) column, optionally `id` and `quality`, then rows; RFC 4180 quoting | the `id` column, else the line number |
+//! | [`ListFormat::Vpdq`] | `FRAME,QUALITY,HASH,TIMESTAMP` (vPDQ video hashes) | the frame number |
+//! | [`ListFormat::Binary`] | see [`binary`](self#binary-format) | as converted |
+//!
+//! In text lists, `HASH` is 64 hex digits (either case), `QUALITY` an integer 0..=100, blank
+//! lines and lines starting with `#` are skipped, and fields may be padded with spaces. The
+//! first data line decides the format; a line that does not fit it is an error naming the file
+//! and line. An empty list is an error too. Nothing panics on any input.
+//!
+//! # Binary format
+//!
+//! Little-endian. A 64-byte header: the magic `VIGILPDQ`, version `u32` = 1, id kind `u32`
+//! (0: numbers, 1: strings), entry count `u64`, id text length `u64`, then the BLAKE3 digest of
+//! the header's first 32 bytes followed by the body. The body: `count` hashes of 32 bytes (hex
+//! order), `count` qualities (`u8`, 0..=100, 255 = unknown), then the ids: `count` `u32` numbers,
+//! or `count` `u32` end offsets into the UTF-8 id text that follows. The file size must be
+//! exactly what the header implies and the digest must match, so a truncated or altered file is
+//! refused before any entry is used; a huge count in a header is refused by the size check,
+//! before anything is allocated.
+//!
+//! ```
+//! use vigil::lists::{HashList, ListFormat};
+//!
+//! let text = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100,a.jpg\n\
+//!             0000000000000000000000000000000000000000000000000000000000000000,0,b.jpg\n";
+//! let list = HashList::parse("known.txt", text.as_bytes())?;
+//! assert_eq!(list.format(), ListFormat::HashQuality);
+//! assert_eq!(list.len(), 2);
+//! assert_eq!(list.entry(0).unwrap().id.to_string(), "a.jpg");
+//! assert_eq!(list.degenerate_entries().len(), 1); // all-zero hash, quality 0
+//!
+//! let mut binary = Vec::new();
+//! list.write_binary(&mut binary).unwrap();
+//! let again = HashList::parse("known.bin", &binary)?;
+//! assert_eq!(again.format(), ListFormat::Binary);
+//! assert_eq!(again.entry(0), list.entry(0));
+//! # Ok::<(), vigil::lists::ListError>(())
+//! ```
+
+mod binary;
+mod error;
+mod hex;
+mod text;
+
+use std::fmt;
+use std::path::Path;
+
+pub use error::ListError;
+
+use crate::Hash256;
+
+/// How a list file was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListFormat {
+    /// One hex hash a line.
+    Hex,
+    /// `HASH,QUALITY[,ID]` lines.
+    HashQuality,
+    /// CSV with a header.
+    Csv,
+    /// vPDQ `FRAME,QUALITY,HASH,TIMESTAMP` lines.
+    Vpdq,
+    /// vigil's binary format.
+    Binary,
+}
+
+impl ListFormat {
+    /// Stable name: `hex`, `hash-quality`, `csv`, `vpdq` or `binary`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ListFormat::Hex => "hex",
+            ListFormat::HashQuality => "hash-quality",
+            ListFormat::Csv => "csv",
+            ListFormat::Vpdq => "vpdq",
+            ListFormat::Binary => "binary",
+        }
+    }
+}
+
+/// The quality byte that means "not given" (in memory and in binary files).
+const QUALITY_UNKNOWN: u8 = 255;
+
+/// The highest PDQ quality.
+const QUALITY_MAX: u8 = 100;
+
+/// Which entry of its source an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryId<'a> {
+    /// A line or frame number.
+    Number(u32),
+    /// An id given in the list (an `id` column, or the rest of a `HASH,QUALITY,ID` line).
+    Text(&'a str),
+}
+
+impl fmt::Display for EntryId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryId::Number(n) => write!(f, "{n}"),
+            EntryId::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The ids of a list's entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum EntryIds {
+    Numbers(Vec<u32>),
+    /// Entry `i`'s id is `text[ends[i - 1]..ends[i]]` (from 0 for the first).
+    Strings {
+        text: String,
+        ends: Vec<u32>,
+    },
+}
+
+impl EntryIds {
+    fn get(&self, i: usize) -> Option<EntryId<'_>> {
+        match self {
+            EntryIds::Numbers(numbers) => numbers.get(i).map(|&n| EntryId::Number(n)),
+            EntryIds::Strings { text, ends } => {
+                let end = *ends.get(i)? as usize;
+                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+                text.get(start..end).map(EntryId::Text)
+            }
+        }
+    }
+}
+
+/// One entry of a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListEntry<'a> {
+    pub hash: Hash256,
+    /// The PDQ quality, if the list gives it.
+    pub quality: Option<u8>,
+    pub id: EntryId<'a>,
+}
+
+/// Why an entry can never be a meaningful match, and is left out of matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Degeneracy {
+    /// All 256 bits clear (what featureless or tiny images hash to).
+    AllZero,
+    /// All 256 bits set.
+    AllOne,
+    /// Quality 0: the image had no features.
+    ZeroQuality,
+}
+
+impl fmt::Display for Degeneracy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Degeneracy::AllZero => "all-zero hash",
+            Degeneracy::AllOne => "all-one hash",
+            Degeneracy::ZeroQuality => "quality 0",
+        })
+    }
+}
+
+/// Files at least this large are read by all cores at once (page faults and copies in parallel).
+const PARALLEL_READ: u64 = 64 << 20;
+/// Bytes per parallel read.
+const READ_PIECE: usize = 16 << 20;
+
+/// The whole file at `path`; large files are read in pieces in parallel on Unix.
+fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use rayon::prelude::*;
+        use std::os::unix::fs::FileExt;
+
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len >= PARALLEL_READ {
+            let len = usize::try_from(len).map_err(std::io::Error::other)?;
+            let mut bytes = vec![0u8; len];
+            bytes
+                .par_chunks_mut(READ_PIECE)
+                .enumerate()
+                .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * READ_PIECE) as u64))?;
+            return Ok(bytes);
+        }
+    }
+    std::fs::read(path)
+}
+
+/// A list of PDQ hashes with their qualities and ids, read whole from one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashList {
+    name: String,
+    format: ListFormat,
+    hashes: Vec<Hash256>,
+    /// [`QUALITY_UNKNOWN`] where not given.
+    qualities: Vec<u8>,
+    ids: EntryIds,
+}
+
+impl HashList {
+    /// Reads the list at `path`, detecting its format (see the [module](self) docs). Its name
+    /// is the path as given.
+    pub fn load(path: &Path) -> Result<HashList, ListError> {
+        let name = path.display().to_string();
+        let bytes = read_whole(path).map_err(|source| ListError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        HashList::parse(&name, &bytes)
+    }
+
+    /// Parses a list from its bytes; `name` names it in errors and results.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
+        let list = if bytes.starts_with(binary::MAGIC) {
+            binary::parse(name, bytes)?
+        } else {
+            text::parse(name, bytes)?
+        };
+        if list.is_empty() {
+            return Err(ListError::Empty {
+                path: name.to_owned(),
+            });
+        }
+        Ok(list)
+    }
+
+    /// The list's name (its path, for a loaded list).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The format it was read from.
+    pub fn format(&self) -> ListFormat {
+        self.format
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether there are no entries (never, for a list that was loaded or parsed).
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Every hash, in entry order.
+    pub fn hashes(&self) -> &[Hash256] {
+        &self.hashes
+    }
+
+    /// Entry `i`, if there is one.
+    pub fn entry(&self, i: usize) -> Option<ListEntry<'_>> {
+        Some(ListEntry {
+            hash: *self.hashes.get(i)?,
+            quality: self.quality(i),
+            id: self.ids.get(i)?,
+        })
+    }
+
+    /// The quality of entry `i`, if the list gives one.
+    pub fn quality(&self, i: usize) -> Option<u8> {
+        self.qualities
+            .get(i)
+            .copied()
+            .filter(|&q| q != QUALITY_UNKNOWN)
+    }
+
+    /// Every entry, in order.
+    pub fn entries(&self) -> impl Iterator<Item = ListEntry<'_>> {
+        (0..self.len()).filter_map(|i| self.entry(i))
+    }
+
+    /// Why entry `i` is degenerate, if it is: all-zero or all-one hash, or quality 0.
+    pub fn degeneracy(&self, i: usize) -> Option<Degeneracy> {
+        let hash = self.hashes.get(i)?;
+        if *hash == Hash256::ZERO {
+            Some(Degeneracy::AllZero)
+        } else if *hash == Hash256::from_bytes([0xff; 32]) {
+            Some(Degeneracy::AllOne)
+        } else if self.quality(i) == Some(0) {
+            Some(Degeneracy::ZeroQuality)
+        } else {
+            None
+        }
+    }
+
+    /// The degenerate entries, in order, with the reason.
+    pub fn degenerate_entries(&self) -> Vec<(usize, Degeneracy)> {
+        (0..self.len())
+            .filter_map(|i| self.degeneracy(i).map(|why| (i, why)))
+            .collect()
+    }
+
+    /// Writes the list in the binary format.
+    pub fn write_binary(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        binary::write(self, out)
+    }
+
+    /// Writes the list as text that reads back to the same entries: one hex hash a line when
+    /// the list has no qualities and its ids are its line numbers 1, 2, ...; otherwise CSV with
+    /// the header `hash,quality,id` (quality empty where unknown).
+    ///
+    /// Fails (`InvalidData`) on an id containing a line break, which no text line can hold.
+    pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        text::write(self, out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,252 @@
+//! Tests of list reading and writing: every format, every refusal, round trips, and no panic on
+//! damaged input.
+
+use super::*;
+
+const A: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+const B: &str = "b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5";
+
+fn parse(text: &str) -> Result<HashList, ListError> {
+    HashList::parse("list.txt", text.as_bytes())
+}
+
+fn ids(list: &HashList) -> Vec<String> {
+    list.entries().map(|e| e.id.to_string()).collect()
+}
+
+fn error(text: &str) -> String {
+    parse(text).expect_err("should be refused").to_string()
+}
+
+#[test]
+fn hex_lines_are_numbered_by_line() {
+    let list = parse(&format!("# known\n{A}\n\n{}\r\n", B.to_uppercase())).unwrap();
+    assert_eq!(list.format(), ListFormat::Hex);
+    assert_eq!(list.hashes()[1].to_string(), B);
+    assert_eq!(ids(&list), ["2", "4"]);
+    assert_eq!(list.quality(0), None);
+}
+
+#[test]
+fn hash_quality_lines_take_the_rest_as_id() {
+    let list = parse(&format!("{A},100,dir/a, b.jpg\n{B},49\n")).unwrap();
+    assert_eq!(list.format(), ListFormat::HashQuality);
+    assert_eq!(ids(&list), ["dir/a, b.jpg", "2"]);
+    assert_eq!((list.quality(0), list.quality(1)), (Some(100), Some(49)));
+}
+
+#[test]
+fn csv_with_header_and_quotes() {
+    let text = format!("ID, Quality ,pdq\n\"x,\"\"1\"\"\",90,{A}\n 7 ,,{B}\n");
+    let list = parse(&text).unwrap();
+    assert_eq!(list.format(), ListFormat::Csv);
+    assert_eq!(ids(&list), ["x,\"1\"", "7"]);
+    assert_eq!((list.quality(0), list.quality(1)), (Some(90), None));
+    // Without an id column, the line number.
+    let list = parse(&format!("hash\n{A}\n")).unwrap();
+    assert_eq!(ids(&list), ["2"]);
+}
+
+#[test]
+fn vpdq_frames() {
+    let text = format!("0,100,{A},0.000\n1,87,{B},0.033\n");
+    let list = parse(&text).unwrap();
+    assert_eq!(list.format(), ListFormat::Vpdq);
+    assert_eq!(ids(&list), ["0", "1"]);
+    assert_eq!(list.quality(1), Some(87));
+}
+
+#[test]
+fn malformed_lines_name_file_and_line() {
+    let cases = [
+        (format!("{A}\n{}\n", &A[1..]), "list.txt:2: expected a hash"),
+        (
+            format!("{A}\n{}g\n", &A[1..]),
+            "list.txt:2: expected a hash",
+        ),
+        (format!("{A},101\n"), "list.txt:1: expected a quality"),
+        (format!("{A},-1\n"), "list.txt:1: expected a quality"),
+        (format!("{A},\n"), "list.txt:1: expected a quality"),
+        (
+            format!("\n\nid,hash\n1,{A}\n2\n"),
+            "list.txt:5: expected 2 fields",
+        ),
+        (format!("id,hash\n\"1,{A}\n"), "list.txt:2: unterminated"),
+        (
+            format!("0,100,{A},0.0\nx,100,{A},0.1\n"),
+            "list.txt:2: expected a frame",
+        ),
+        (
+            format!("0,100,{A},0.0\n1,100,{A}\n"),
+            "list.txt:2: expected FRAME",
+        ),
+        ("name,size\na,1\n".to_owned(), "list.txt:1: not a hash list"),
+    ];
+    for (text, expected) in cases {
+        let message = error(&text);
+        assert!(message.starts_with(expected), "{message:?} for {text:?}");
+    }
+    let bad_utf8 = [A.as_bytes(), b",100,\xff\n"].concat();
+    let message = HashList::parse("l", &bad_utf8).unwrap_err().to_string();
+    assert!(message.starts_with("l:1: id is not UTF-8"), "{message}");
+}
+
+#[test]
+fn empty_lists_are_refused() {
+    for text in ["", "\n\n", "# nothing\n", "hash,id\n"] {
+        assert!(
+            matches!(parse(text), Err(ListError::Empty { .. })),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn degenerate_entries_are_named() {
+    let zero = "0".repeat(64);
+    let ones = "f".repeat(64);
+    let list = parse(&format!("{A},100\n{zero},100\n{ones},100\n{B},0\n")).unwrap();
+    assert_eq!(
+        list.degenerate_entries(),
+        [
+            (1, Degeneracy::AllZero),
+            (2, Degeneracy::AllOne),
+            (3, Degeneracy::ZeroQuality)
+        ]
+    );
+}
+
+fn sample_lists() -> Vec<HashList> {
+    vec![
+        parse(&format!("{A}\n{B}\n")).unwrap(),
+        parse(&format!("{A}\n\n{B}\n")).unwrap(),
+        parse(&format!("{A},100,dir/é.jpg\n{B},3\n")).unwrap(),
+        parse(&format!("id,hash\n\" a,\"\"b\"\" \",{A}\n")).unwrap(),
+        parse(&format!("5,100,{A},0.1\n")).unwrap(),
+    ]
+}
+
+#[test]
+fn binary_and_text_round_trip() {
+    for list in sample_lists() {
+        let mut binary = Vec::new();
+        list.write_binary(&mut binary).unwrap();
+        let from_binary = HashList::parse("b", &binary).unwrap();
+        assert_eq!(from_binary.format(), ListFormat::Binary);
+        assert_eq!(
+            from_binary.entries().collect::<Vec<_>>(),
+            list.entries().collect::<Vec<_>>()
+        );
+        let mut text = Vec::new();
+        from_binary.write_text(&mut text).unwrap();
+        let from_text = HashList::parse("t", &text).unwrap();
+        assert_eq!(
+            ids(&from_text),
+            ids(&list),
+            "{}",
+            String::from_utf8_lossy(&text)
+        );
+        assert_eq!(from_text.hashes(), list.hashes());
+        assert_eq!(
+            (0..list.len())
+                .map(|i| from_text.quality(i))
+                .collect::<Vec<_>>(),
+            (0..list.len()).map(|i| list.quality(i)).collect::<Vec<_>>()
+        );
+    }
+    // Plain lists stay plain hex.
+    let mut text = Vec::new();
+    sample_lists()[0].write_text(&mut text).unwrap();
+    assert_eq!(String::from_utf8(text).unwrap(), format!("{A}\n{B}\n"));
+}
+
+#[test]
+fn damaged_binary_lists_are_refused_whole() {
+    let mut binary = Vec::new();
+    sample_lists()[2].write_binary(&mut binary).unwrap();
+    // Every truncation.
+    for len in 0..binary.len() {
+        assert!(
+            HashList::parse("b", &binary[..len]).is_err(),
+            "length {len}"
+        );
+    }
+    // Every single-bit flip past the magic.
+    for at in MAGIC_LEN..binary.len() {
+        let mut damaged = binary.clone();
+        damaged[at] ^= 0x10;
+        assert!(HashList::parse("b", &damaged).is_err(), "byte {at}");
+    }
+    // A huge count is refused by the size check, before any allocation.
+    let mut huge = binary.clone();
+    huge[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    let message = HashList::parse("b", &huge).unwrap_err().to_string();
+    assert!(message.contains("do not fit"), "{message}");
+    huge[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    assert!(HashList::parse("b", &huge).is_err());
+    let mut trailing = binary.clone();
+    trailing.push(0);
+    assert!(HashList::parse("b", &trailing).is_err());
+}
+
+const MAGIC_LEN: usize = 8;
+
+#[test]
+fn no_panic_on_mutated_input() {
+    let mut seeds: Vec<Vec<u8>> = sample_lists()
+        .iter()
+        .map(|list| {
+            let mut binary = Vec::new();
+            list.write_binary(&mut binary).unwrap();
+            binary
+        })
+        .collect();
+    seeds.push(format!("id,quality,hash\n1,2,{A}\n").into_bytes());
+    seeds.push(format!("0,100,{A},0.1\n").into_bytes());
+    let mut state = 0x1234_5678_9abc_def1u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for seed in &seeds {
+        for _ in 0..300 {
+            let mut bytes = seed.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                match next() % 3 {
+                    0 => bytes[at] = next() as u8,
+                    1 => bytes.truncate(at),
+                    _ => bytes.insert(at, b"\",\n#0"[(next() % 5) as usize]),
+                }
+                if bytes.is_empty() {
+                    break;
+                }
+            }
+            let _ = HashList::parse("fuzz", &bytes);
+        }
+    }
+}
+
+#[test]
+fn large_lists_parse_in_chunks_with_line_numbers() {
+    // More than one parallel chunk (1 MiB) of lines.
+    let lines = 40_000;
+    let mut text = String::with_capacity(lines * 65);
+    for i in 0..lines {
+        text.push_str(&format!("{:064x}\n", i + 1));
+    }
+    let list = parse(&text).unwrap();
+    assert_eq!(list.len(), lines);
+    assert_eq!(
+        list.entry(lines - 1).unwrap().id,
+        EntryId::Number(lines as u32)
+    );
+    assert_eq!(
+        list.hashes()[lines - 1].to_string(),
+        format!("{lines:064x}")
+    );
+    text.push_str("bad\n");
+    assert!(error(&text).starts_with(&format!("list.txt:{}:", lines + 1)));
+}
