@@ -6,11 +6,16 @@
 //! * [`MihIndex`]: multi-index hashing, exact radius search that checks a small fraction of a
 //!   large list; its results equal [`FlatIndex`]'s.
 //!
+//! * [`Matcher`]: lists with their own thresholds, degenerate entries left out, low-quality
+//!   queries refused unless asked, dihedral queries; says which list, entry, distance and
+//!   orientation matched.
+//!
 //! Radii are inclusive: a hash matches at `distance <= radius` (PDQ practice, "within 31 bits";
 //! FAISS's `range_search` is exclusive).
 
 mod block;
 mod flat;
+mod matching;
 mod mih;
 mod platform;
 mod portable;
@@ -28,6 +33,10 @@ mod test_support;
 
 pub use block::QUERY_BLOCK;
 pub use flat::FlatIndex;
+pub use matching::{
+    IndexChoice, IndexKind, ListSummary, MIH_MIN_ENTRIES, MIN_QUERY_QUALITY, Match, MatchError,
+    MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
+};
 pub use mih::{MAX_RADIUS as MIH_MAX_RADIUS, MihIndex};
 pub use platform::Platform;
 pub use sink::Hit;
