@@ -225,3 +225,35 @@ impl GpuDevice {
             .min(self.limits.max_buffer_size)
     }
 }
+
+impl GpuDevice {
+    /// Host→device copy bandwidth in bytes per second: `rounds` uploads of `bytes` into one
+    /// storage buffer, timed until the queue has finished them (the bound a hashing batch
+    /// approaches when upload dominates).
+    pub fn upload_bandwidth(&self, bytes: u64, rounds: u32) -> Result<f64, GpuError> {
+        let size = bytes.clamp(4, self.max_binding()).next_multiple_of(4);
+        let data = vec![0xA5u8; size as usize];
+        let target = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("upload_bandwidth"),
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let wait = |device: &wgpu::Device| {
+            device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| GpuError::Readback(e.to_string()))
+        };
+        // One warm-up round, then the timed ones.
+        self.queue.write_buffer(&target, 0, &data);
+        self.queue.submit([]);
+        wait(&self.device)?;
+        let start = std::time::Instant::now();
+        for _ in 0..rounds.max(1) {
+            self.queue.write_buffer(&target, 0, &data);
+            self.queue.submit([]);
+        }
+        wait(&self.device)?;
+        Ok(size as f64 * rounds.max(1) as f64 / start.elapsed().as_secs_f64())
+    }
+}

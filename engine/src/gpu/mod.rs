@@ -59,6 +59,17 @@ impl GpuHasher {
         }
     }
 
+    /// Host→device copy bandwidth of this adapter in bytes per second, measured by uploading
+    /// `bytes` `rounds` times: the ceiling for hashing when upload dominates.
+    pub fn upload_bandwidth(&self, bytes: u64, rounds: u32) -> Result<f64, GpuError> {
+        self.device.upload_bandwidth(bytes, rounds)
+    }
+
+    /// Largest buffer the adapter lets a shader bind, in bytes (batches are split to fit it).
+    pub fn max_buffer_binding(&self) -> u64 {
+        self.device.max_binding()
+    }
+
     /// Whether the device has been lost (every later batch then runs on the CPU).
     pub fn is_lost(&self) -> bool {
         self.device.lost_reason().is_some()
