@@ -1,6 +1,7 @@
 //! `vigil hash`: PDQ hashes of image files, decoded and hashed in parallel, printed in input order.
 
 use std::io::{self, BufWriter, ErrorKind, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -64,6 +65,14 @@ pub struct HashArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// How images are decoded and hashed.
+    #[command(flatten)]
+    pub hashing: HashingArgs,
+}
+
+/// How image files are decoded and hashed: shared by `vigil hash` and `vigil match`.
+#[derive(Debug, Args)]
+pub struct HashingArgs {
     /// Apply the EXIF orientation tag before hashing.
     ///
     /// Off by default, as in every ThreatExchange tool: hash lists are made from stored pixels,
@@ -79,23 +88,70 @@ pub struct HashArgs {
     #[arg(long)]
     pub cpp_cli: bool,
 
-    /// Worker threads for decoding and hashing; 0 = one per CPU.
+    /// Worker threads; 0 = one per CPU.
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+}
+
+impl HashingArgs {
+    /// The worker pool of `--threads`.
+    pub fn pool(&self) -> Result<rayon::ThreadPool, String> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|e| format!("cannot start worker threads: {e}"))
+    }
+
+    /// The decoding options of `--exif` and `--cpp-cli`.
+    pub fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions {
+            apply_exif: self.exif,
+            cpp_cli_resize: self.cpp_cli,
+            ..DecodeOptions::default()
+        }
+    }
+}
+
+/// One input file and its hashes, or why it has none (the message does not repeat the path).
+pub type Hashed = (PathBuf, Result<Hashes, String>);
+
+/// Decodes and hashes the files named by `paths` (directories walked, see [`walk`]) in chunks
+/// of [`CHUNK`], each chunk in parallel on `pool`, and hands each chunk's results to `each` in
+/// input order, on the calling thread; stops early when `each` breaks.
+pub fn hash_in_chunks<B>(
+    pool: &rayon::ThreadPool,
+    paths: &[PathBuf],
+    options: &DecodeOptions,
+    dihedral: bool,
+    mut each: impl FnMut(Vec<Hashed>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    let mut inputs = walk::expand(paths);
+    loop {
+        let chunk: Vec<Input> = inputs.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let results = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|input| match input {
+                    Input::File(path) => {
+                        let hashes = hash_file(&path, options, dihedral);
+                        (path, hashes)
+                    }
+                    Input::Error { path, message } => (path, Err(message)),
+                })
+                .collect()
+        });
+        each(results)?;
+    }
 }
 
 /// Runs `vigil hash`. `Err` is a failure that stops everything (no thread pool, stdout unwritable),
 /// reported by the caller; a failing file is reported here and only changes the outcome.
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let options = DecodeOptions {
-        apply_exif: args.exif,
-        cpp_cli_resize: args.cpp_cli,
-        ..DecodeOptions::default()
-    };
+    let pool = args.hashing.pool()?;
+    let options = args.hashing.decode_options();
     let format = if args.json {
         Format::Json
     } else {
@@ -103,33 +159,8 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     };
     let mut out = BufWriter::new(io::stdout().lock());
     let mut failed = false;
-    let outcome = |failed: bool| {
-        if failed {
-            Outcome::SomeFailed
-        } else {
-            Outcome::Success
-        }
-    };
-
-    let mut inputs = walk::expand(&args.paths);
-    loop {
-        let chunk: Vec<Input> = inputs.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let results: Vec<Result<Hashes, String>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|input| match input {
-                    Input::File(path) => hash_file(path, &options, args.dihedral),
-                    Input::Error { message, .. } => Err(message.clone()),
-                })
-                .collect()
-        });
-        for (input, result) in chunk.iter().zip(&results) {
-            let path = match input {
-                Input::File(path) | Input::Error { path, .. } => path,
-            };
+    let flow = hash_in_chunks(&pool, &args.paths, &options, args.dihedral, |results| {
+        for (path, result) in &results {
             let written = match result {
                 Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
                 Err(message) => {
@@ -142,19 +173,28 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
                 }
             };
             if let Some(stop) = write_failure(written) {
-                return stop.map(|()| outcome(failed));
+                return ControlFlow::Break(stop);
             }
         }
-        if let Some(stop) = write_failure(out.flush()) {
-            return stop.map(|()| outcome(failed));
+        match write_failure(out.flush()) {
+            Some(stop) => ControlFlow::Break(stop),
+            None => ControlFlow::Continue(()),
         }
+    });
+    let outcome = if failed {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Success
+    };
+    match flow {
+        ControlFlow::Break(stop) => stop.map(|()| outcome),
+        ControlFlow::Continue(()) => Ok(outcome),
     }
-    Ok(outcome(failed))
 }
 
 /// `None` to go on; `Some(Ok(()))` to stop quietly (stdout was closed by its reader);
 /// `Some(Err(..))` for any other write failure.
-fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
+pub fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
     match written {
         Ok(()) => None,
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Some(Ok(())),

@@ -5,6 +5,8 @@
 //! variant of [`Command`], a new module and one more arm in [`main`].
 
 mod hash_cmd;
+mod list_cmd;
+mod match_cmd;
 mod output;
 mod walk;
 
@@ -13,18 +15,22 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit status when every input was processed.
+/// Exit status when every input was processed (and, for `match`, something matched).
 pub const EXIT_OK: u8 = 0;
+/// Exit status of `match` when nothing matched (as ripgrep's 1).
+pub const EXIT_NO_MATCH: u8 = 1;
 /// Exit status when any input failed or output could not be written (as ripgrep's 2). Usage
 /// errors also exit with 2; clap reports them.
 pub const EXIT_ERROR: u8 = 2;
 
 const AFTER_HELP: &str = "\
-Exit status: 0 if every file was hashed, 2 if any failed or on a usage error.
+Exit status: 0 if every file was hashed, 2 if any failed or on a usage error; `match`: 0 if
+anything matched, 1 if nothing did, 2 on an error.
 
 Examples:
   vigil hash photo.jpg
-  vigil hash --dihedral --json uploads/ > hashes.jsonl";
+  vigil hash --dihedral --json uploads/ > hashes.jsonl
+  vigil match --list known.bin --dihedral uploads/";
 
 /// Deterministic PDQ perceptual hashing, bit-identical on every backend and compatible with
 /// Meta's reference PDQ.
@@ -41,6 +47,10 @@ pub struct Cli {
 pub enum Command {
     /// Hash image files and directories of images with PDQ.
     Hash(hash_cmd::HashArgs),
+    /// Match images or hashes against lists of known hashes.
+    Match(match_cmd::MatchArgs),
+    /// Convert hash lists between text and binary, or describe one.
+    List(list_cmd::ListArgs),
 }
 
 /// How a subcommand ended, for the exit status.
@@ -50,6 +60,8 @@ pub enum Outcome {
     Success,
     /// At least one input failed (each was reported on stderr); the rest were processed.
     SomeFailed,
+    /// Every input was processed and nothing matched (`match` only).
+    NothingMatched,
 }
 
 impl Outcome {
@@ -57,6 +69,7 @@ impl Outcome {
         match self {
             Outcome::Success => ExitCode::from(EXIT_OK),
             Outcome::SomeFailed => ExitCode::from(EXIT_ERROR),
+            Outcome::NothingMatched => ExitCode::from(EXIT_NO_MATCH),
         }
     }
 }
@@ -70,6 +83,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => hash_cmd::run(&args),
+        Command::Match(args) => match_cmd::run(&args),
+        Command::List(args) => list_cmd::run(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -1,0 +1,462 @@
+//! `vigil match`: matches images, or a list of hashes, against hash lists; one line per match.
+
+use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use vigil::Hash256;
+use vigil::lists::HashList;
+use vigil::matcher::{
+    IndexChoice, MIN_QUERY_QUALITY, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
+};
+
+use crate::hash_cmd::{self, HashingArgs, write_failure};
+use crate::output::Hashes;
+use crate::{Outcome, report_error};
+
+/// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
+const QUERY_BATCH: usize = 4096;
+
+/// Degenerate entries named on stderr per list; `vigil list info` shows them all.
+const DEGENERATE_SHOWN: usize = 5;
+
+const AFTER_HELP: &str = "\
+Output:
+  Text (default): one line per match, nearest first for each query, queries in input order:
+      QUERY,DISTANCE,LIST,ID
+  with --dihedral:
+      QUERY,DISTANCE,ORIENTATION,LIST,ID
+  QUERY is the image path, or with --hashes the query's id in its list (line number, id column,
+  or frame). LIST is the list file as given; ID the entry's id in it (line number, id column,
+  the id after HASH,QUALITY, or vPDQ frame). ORIENTATION is the query's orientation that matched
+  (original, rotate90, rotate180, rotate270, flipx, flipy, flip+1, flip-1).
+
+  --json: JSON Lines, one object per line, each with a \"type\":
+      {\"type\":\"match\",\"query\":\"a.jpg\",\"query_hash\":\"...\",\"quality\":100,
+       \"distance\":4,\"threshold\":31,\"orientation\":\"original\",\"list\":\"known.bin\",
+       \"id\":\"1234\",\"hash\":\"...\"}
+      {\"type\":\"skipped\",\"query\":\"b.jpg\",\"query_hash\":\"...\",\"quality\":12,
+       \"reason\":\"quality under 50\"}
+      {\"type\":\"error\",\"query\":\"c.jpg\",\"error\":\"...\"}
+  \"quality\" is null for a query hash without one; \"hash\" is the list entry's.
+
+What matches:
+  An entry matches when its distance to the query is at most the threshold (inclusive: 31
+  matches distance 31). Entries with all-zero or all-one hashes or quality 0 never match; they
+  are counted on stderr when the list is loaded. Queries of quality under 50 are too featureless
+  to match: they are reported on stderr (and as \"skipped\" in JSON) unless
+  --include-low-quality. A query hash with no quality is always matched.
+
+Lists:
+  Hex lines, HASH,QUALITY[,ID] lines, CSV with a header (hash, id, quality columns), vPDQ
+  FRAME,QUALITY,HASH,TIMESTAMP lines, or vigil's binary format (`vigil list convert`); the
+  format is detected. A list is used whole or refused: a malformed line or a damaged binary file
+  is an error naming the file (and line).
+
+Exit status: 0 if anything matched, 1 if nothing did, 2 on any error (a list that cannot be
+read, an image that cannot be decoded; the other queries are still matched), as ripgrep.
+
+Examples:
+  vigil match --list known.bin uploads/
+  vigil match --list ncmec.bin --list internal.txt:20 --dihedral --json photo.jpg
+  vigil match --list known.bin --hashes todays-hashes.txt";
+
+/// Options of `vigil match`.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct MatchArgs {
+    /// A hash list to match against, with an optional threshold of its own: FILE or FILE:N.
+    ///
+    /// Repeat for several lists. A name that is an existing file is taken whole; otherwise a
+    /// final `:N` (digits) is the list's threshold (so `x:20:31` is file `x:20` at 31).
+    #[arg(long = "list", value_name = "FILE[:N]", required = true, value_parser = parse_list_arg)]
+    pub lists: Vec<ListArg>,
+
+    /// Match at distances up to N bits, inclusive, for lists without their own.
+    #[arg(long, value_name = "N", default_value_t = 31,
+          value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub threshold: u32,
+
+    /// Match all 8 rotations and flips of each image, and say which one matched.
+    #[arg(long, conflicts_with = "hashes")]
+    pub dihedral: bool,
+
+    /// Print JSON Lines (schema below) instead of comma-separated lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Index for the lists: auto (multi-index hashing for lists of a million entries or more at
+    /// thresholds up to 31, flat otherwise), flat (SIMD scan of every entry) or mih (multi-index
+    /// hashing; thresholds up to 63). All give the same matches.
+    #[arg(long, value_enum, default_value_t = IndexArg::Auto)]
+    pub index: IndexArg,
+
+    /// Match queries of quality under 50 too (normally reported as too featureless).
+    #[arg(long)]
+    pub include_low_quality: bool,
+
+    /// A hash list of queries (any list format) instead of images.
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub hashes: Option<PathBuf>,
+
+    /// Images and directories of images to hash and match (see `vigil hash --help`).
+    #[arg(value_name = "PATH", required_unless_present = "hashes")]
+    pub paths: Vec<PathBuf>,
+
+    /// How images are decoded and hashed.
+    #[command(flatten)]
+    pub hashing: HashingArgs,
+}
+
+/// A `--list` argument: the file and its own threshold, if given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListArg {
+    pub path: PathBuf,
+    pub threshold: Option<u32>,
+}
+
+fn parse_list_arg(arg: &str) -> Result<ListArg, String> {
+    let whole = ListArg {
+        path: PathBuf::from(arg),
+        threshold: None,
+    };
+    if Path::new(arg).exists() {
+        return Ok(whole);
+    }
+    match arg.rsplit_once(':') {
+        Some((path, digits))
+            if !path.is_empty()
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            let threshold = digits
+                .parse::<u32>()
+                .ok()
+                .filter(|&t| t <= 256)
+                .ok_or_else(|| format!("threshold {digits} is not in 0..=256"))?;
+            Ok(ListArg {
+                path: PathBuf::from(path),
+                threshold: Some(threshold),
+            })
+        }
+        _ => Ok(whole),
+    }
+}
+
+/// `--index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IndexArg {
+    Auto,
+    Flat,
+    Mih,
+}
+
+/// Runs `vigil match`. `Err` is a failure that stops everything (a list that cannot be used,
+/// stdout unwritable); a failing image is reported here and only changes the outcome.
+pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
+    let pool = args.hashing.pool()?;
+    let matcher = pool.install(|| load_lists(args))?;
+    let mut out = MatchWriter {
+        out: BufWriter::new(io::stdout().lock()),
+        json: args.json,
+        dihedral: args.dihedral,
+        matcher: &matcher,
+        matched: false,
+        failed: false,
+    };
+    let flow = match &args.hashes {
+        Some(path) => {
+            let queries = pool
+                .install(|| HashList::load(path))
+                .map_err(|e| e.to_string())?;
+            match_hash_list(&pool, &matcher, &queries, &mut out)
+        }
+        None => {
+            let options = args.hashing.decode_options();
+            hash_cmd::hash_in_chunks(&pool, &args.paths, &options, args.dihedral, |results| {
+                match_images(&pool, &matcher, results, &mut out)
+            })
+        }
+    };
+    if let ControlFlow::Break(Err(message)) = flow {
+        return Err(message);
+    }
+    Ok(if out.failed {
+        Outcome::SomeFailed
+    } else if out.matched {
+        Outcome::Success
+    } else {
+        Outcome::NothingMatched
+    })
+}
+
+/// Loads every `--list` into a matcher, reporting degenerate entries on stderr.
+fn load_lists(args: &MatchArgs) -> Result<Matcher, String> {
+    let mut matcher = Matcher::new(MatchOptions {
+        index: match args.index {
+            IndexArg::Auto => IndexChoice::Auto,
+            IndexArg::Flat => IndexChoice::Flat,
+            IndexArg::Mih => IndexChoice::Mih,
+        },
+        include_low_quality: args.include_low_quality,
+    });
+    for list_arg in &args.lists {
+        let list = HashList::load(&list_arg.path).map_err(|e| e.to_string())?;
+        let name = list.name().to_owned();
+        let ids: Vec<String> = list
+            .degenerate_entries()
+            .iter()
+            .take(DEGENERATE_SHOWN)
+            .filter_map(|&(i, why)| list.entry(i).map(|e| format!("{} ({why})", e.id)))
+            .collect();
+        let threshold = list_arg.threshold.unwrap_or(args.threshold);
+        let summary = matcher
+            .add_list(list, threshold)
+            .map_err(|e| format!("{e} (--index flat)"))?;
+        if !summary.degenerate.is_empty() {
+            let more = summary.degenerate.len() - ids.len();
+            let more = if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            };
+            report_error(&format!(
+                "{name}: {} degenerate entries left out of matching: {}{more} (see `vigil list \
+                 info`)",
+                summary.degenerate.len(),
+                ids.join(", ")
+            ));
+        }
+    }
+    Ok(matcher)
+}
+
+/// Stop quietly (`Ok`) or with an error.
+type Stop = Result<(), String>;
+
+fn match_hash_list(
+    pool: &rayon::ThreadPool,
+    matcher: &Matcher,
+    queries: &HashList,
+    out: &mut MatchWriter<'_>,
+) -> ControlFlow<Stop> {
+    let entries: Vec<_> = queries.entries().collect();
+    for batch in entries.chunks(QUERY_BATCH) {
+        let batch_queries: Vec<Query> = batch
+            .iter()
+            .map(|entry| Query {
+                hashes: QueryHashes::Original(entry.hash),
+                quality: entry.quality,
+            })
+            .collect();
+        let outcomes = pool.install(|| matcher.match_queries(&batch_queries));
+        for ((entry, query), outcome) in batch.iter().zip(&batch_queries).zip(&outcomes) {
+            out.outcome(&entry.id.to_string(), query, outcome)?;
+        }
+        out.flush()?;
+    }
+    ControlFlow::Continue(())
+}
+
+fn match_images(
+    pool: &rayon::ThreadPool,
+    matcher: &Matcher,
+    results: Vec<hash_cmd::Hashed>,
+    out: &mut MatchWriter<'_>,
+) -> ControlFlow<Stop> {
+    let queries: Vec<Option<Query>> = results
+        .iter()
+        .map(|(_, result)| {
+            result.as_ref().ok().map(|hashes| match hashes {
+                Hashes::Single(pdq) => Query::original(*pdq),
+                Hashes::Dihedral(all) => Query::dihedral(all),
+            })
+        })
+        .collect();
+    let hashed: Vec<Query> = queries.iter().flatten().copied().collect();
+    let mut outcomes = pool.install(|| matcher.match_queries(&hashed)).into_iter();
+    for ((path, result), query) in results.iter().zip(&queries) {
+        let name = path.to_string_lossy();
+        match (query, result) {
+            (Some(query), _) => match outcomes.next() {
+                Some(outcome) => out.outcome(&name, query, &outcome)?,
+                None => out.error(&name, "internal error: no outcome for this query")?,
+            },
+            (None, Err(message)) => out.error(&name, message)?,
+            (None, Ok(_)) => out.error(&name, "internal error: no query for this image")?,
+        }
+    }
+    out.flush()
+}
+
+/// Writes results in the chosen format and tracks the exit status.
+struct MatchWriter<'m> {
+    out: BufWriter<io::StdoutLock<'static>>,
+    json: bool,
+    dihedral: bool,
+    matcher: &'m Matcher,
+    matched: bool,
+    failed: bool,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum JsonLine<'a> {
+    Match {
+        query: &'a str,
+        query_hash: String,
+        quality: Option<u8>,
+        distance: u32,
+        threshold: u32,
+        orientation: &'static str,
+        list: &'a str,
+        id: String,
+        hash: String,
+    },
+    Skipped {
+        query: &'a str,
+        query_hash: String,
+        quality: u8,
+        reason: String,
+    },
+    Error {
+        query: &'a str,
+        error: &'a str,
+    },
+}
+
+impl MatchWriter<'_> {
+    fn outcome(&mut self, name: &str, query: &Query, outcome: &QueryOutcome) -> ControlFlow<Stop> {
+        let query_hash = match query.hashes {
+            QueryHashes::Original(hash) => hash,
+            QueryHashes::Dihedral(all) => all[0],
+        };
+        match outcome {
+            QueryOutcome::Matched(matches) => {
+                self.matched |= !matches.is_empty();
+                for found in matches {
+                    self.write_match(name, query_hash, query.quality, found)?;
+                }
+                ControlFlow::Continue(())
+            }
+            QueryOutcome::LowQuality(quality) => {
+                self.flush()?;
+                report_error(&format!(
+                    "{name}: quality {quality} is under {MIN_QUERY_QUALITY}: too featureless to \
+                     match (--include-low-quality matches it anyway)"
+                ));
+                if !self.json {
+                    return ControlFlow::Continue(());
+                }
+                let line = JsonLine::Skipped {
+                    query: name,
+                    query_hash: query_hash.to_string(),
+                    quality: *quality,
+                    reason: format!("quality under {MIN_QUERY_QUALITY}"),
+                };
+                self.write(|out| write_json(out, &line))
+            }
+        }
+    }
+
+    fn write_match(
+        &mut self,
+        name: &str,
+        query_hash: Hash256,
+        quality: Option<u8>,
+        found: &Match,
+    ) -> ControlFlow<Stop> {
+        let Some(list) = self.matcher.list(found.list) else {
+            return ControlFlow::Continue(());
+        };
+        let Some(entry) = list.entry(found.entry) else {
+            return ControlFlow::Continue(());
+        };
+        let (json, dihedral) = (self.json, self.dihedral);
+        let threshold = self.matcher.threshold(found.list).unwrap_or_default();
+        self.write(|out| {
+            if json {
+                let line = JsonLine::Match {
+                    query: name,
+                    query_hash: query_hash.to_string(),
+                    quality,
+                    distance: found.distance,
+                    threshold,
+                    orientation: found.orientation.name(),
+                    list: list.name(),
+                    id: entry.id.to_string(),
+                    hash: entry.hash.to_string(),
+                };
+                write_json(out, &line)
+            } else if dihedral {
+                let orientation = found.orientation.name();
+                let (distance, list) = (found.distance, list.name());
+                writeln!(out, "{name},{distance},{orientation},{list},{}", entry.id)
+            } else {
+                let (distance, list) = (found.distance, list.name());
+                writeln!(out, "{name},{distance},{list},{}", entry.id)
+            }
+        })
+    }
+
+    fn error(&mut self, name: &str, message: &str) -> ControlFlow<Stop> {
+        self.failed = true;
+        // Keep stdout and stderr in order on a terminal.
+        self.flush()?;
+        report_error(&format!("{name}: {message}"));
+        if !self.json {
+            return ControlFlow::Continue(());
+        }
+        let line = JsonLine::Error {
+            query: name,
+            error: message,
+        };
+        self.write(|out| write_json(out, &line))
+    }
+
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut BufWriter<io::StdoutLock<'static>>) -> io::Result<()>,
+    ) -> ControlFlow<Stop> {
+        match write_failure(f(&mut self.out)) {
+            Some(stop) => ControlFlow::Break(stop),
+            None => ControlFlow::Continue(()),
+        }
+    }
+
+    fn flush(&mut self) -> ControlFlow<Stop> {
+        self.write(|out| out.flush())
+    }
+}
+
+fn write_json(out: &mut impl Write, line: &JsonLine<'_>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_arguments_take_an_optional_threshold() {
+        let parsed = parse_list_arg("no/such/list.txt:20").unwrap();
+        assert_eq!(parsed.path, PathBuf::from("no/such/list.txt"));
+        assert_eq!(parsed.threshold, Some(20));
+        for whole in ["no/such/list.txt", "C:\\lists\\a.txt", "x:", ":5", "a:b"] {
+            let parsed = parse_list_arg(whole).unwrap();
+            assert_eq!(
+                (parsed.path.to_str(), parsed.threshold),
+                (Some(whole), None)
+            );
+        }
+        let parsed = parse_list_arg("x:20:31").unwrap();
+        assert_eq!(
+            (parsed.path.to_str(), parsed.threshold),
+            (Some("x:20"), Some(31))
+        );
+        assert!(parse_list_arg("x:257").is_err());
+    }
+}
