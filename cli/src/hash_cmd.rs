@@ -1,21 +1,22 @@
 //! `vigil hash`: PDQ hashes of image files, decoded and hashed in parallel, printed in input order.
 
-use std::io::{self, BufWriter, ErrorKind, Write};
+use std::io::{self, BufWriter, ErrorKind, IsTerminal, Write};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use rayon::prelude::*;
-use vigil::decode::{DecodeOptions, decode_file};
+use vigil::decode::{DecodeOptions, DecodedImage, decode_file};
+use vigil::{Backend, Hasher};
 
 use crate::output::{self, Format, Hashes};
 use crate::walk::{self, Input};
 use crate::{Outcome, report_error};
 
-/// Files decoded and hashed in parallel before their lines are printed: output starts after the
-/// first chunk rather than after the whole list, and at most this many results wait in memory
-/// (decoded pixels are dropped as soon as each file is hashed).
-pub const CHUNK: usize = 64;
+/// Fewest files decoded in parallel and hashed as one batch before their lines are printed; a
+/// chunk is twice the worker threads when that is more. Output starts after the first chunk, and
+/// only one chunk of decoded pixels is held in memory at a time.
+pub const MIN_CHUNK: usize = 8;
 
 const AFTER_HELP: &str = "\
 Output:
@@ -91,6 +92,17 @@ pub struct HashingArgs {
     /// Worker threads; 0 = one per CPU.
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    /// Where to hash: `auto` takes a hardware GPU when there is one and the CPU otherwise (a
+    /// software rasteriser such as lavapipe is never chosen automatically); `gpu` insists on a
+    /// GPU adapter (software ones included) and fails when there is none; `cpu` never looks.
+    /// Every backend gives the same hashes.
+    #[arg(long, value_name = "BACKEND", default_value = "auto", value_parser = parse_backend)]
+    pub backend: Backend,
+}
+
+fn parse_backend(value: &str) -> Result<Backend, String> {
+    value.parse()
 }
 
 impl HashingArgs {
@@ -100,6 +112,15 @@ impl HashingArgs {
             .num_threads(self.threads)
             .build()
             .map_err(|e| format!("cannot start worker threads: {e}"))
+    }
+
+    /// The hasher of `--backend`; says on stderr which backend it took when stderr is a terminal.
+    pub fn hasher(&self) -> Result<Hasher, String> {
+        let hasher = Hasher::new(self.backend).map_err(|e| e.to_string())?;
+        if io::stderr().is_terminal() {
+            report_error(&format!("hashing on {}", hasher.active()));
+        }
+        Ok(hasher)
     }
 
     /// The decoding options of `--exif` and `--cpp-cli`.
@@ -115,42 +136,89 @@ impl HashingArgs {
 /// One input file and its hashes, or why it has none (the message does not repeat the path).
 pub type Hashed = (PathBuf, Result<Hashes, String>);
 
-/// Decodes and hashes the files named by `paths` (directories walked, see [`walk`]) in chunks
-/// of [`CHUNK`], each chunk in parallel on `pool`, and hands each chunk's results to `each` in
-/// input order, on the calling thread; stops early when `each` breaks.
+/// Decodes the files named by `paths` (directories walked, see [`walk`]) in chunks, each chunk in
+/// parallel on `pool`, hashes each chunk as one batch on `hasher`, and hands each chunk's results
+/// to `each` in input order, on the calling thread; stops early when `each` breaks.
 pub fn hash_in_chunks<B>(
     pool: &rayon::ThreadPool,
+    hasher: &Hasher,
     paths: &[PathBuf],
     options: &DecodeOptions,
     dihedral: bool,
     mut each: impl FnMut(Vec<Hashed>) -> ControlFlow<B>,
 ) -> ControlFlow<B> {
+    let chunk_len = (2 * pool.current_num_threads()).max(MIN_CHUNK);
     let mut inputs = walk::expand(paths);
     loop {
-        let chunk: Vec<Input> = inputs.by_ref().take(CHUNK).collect();
+        let chunk: Vec<Input> = inputs.by_ref().take(chunk_len).collect();
         if chunk.is_empty() {
             return ControlFlow::Continue(());
         }
-        let results = pool.install(|| {
+        let decoded: Vec<(PathBuf, Result<DecodedImage, String>)> = pool.install(|| {
             chunk
                 .into_par_iter()
                 .map(|input| match input {
                     Input::File(path) => {
-                        let hashes = hash_file(&path, options, dihedral);
-                        (path, hashes)
+                        let image = decode_file(&path, options).map_err(message_without_path);
+                        (path, image)
                     }
                     Input::Error { path, message } => (path, Err(message)),
                 })
                 .collect()
         });
-        each(results)?;
+        each(hash_decoded(pool, hasher, decoded, dihedral))?;
     }
+}
+
+/// Hashes the decoded images of a chunk as one batch; failures pass through in place.
+fn hash_decoded(
+    pool: &rayon::ThreadPool,
+    hasher: &Hasher,
+    decoded: Vec<(PathBuf, Result<DecodedImage, String>)>,
+    dihedral: bool,
+) -> Vec<Hashed> {
+    let frames: Vec<Result<vigil::Frame<'_>, String>> = decoded
+        .iter()
+        .map(|(_, image)| {
+            image
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|image| image.frame().map_err(message_without_path))
+        })
+        .collect();
+    let batch: Vec<vigil::Frame<'_>> = frames
+        .iter()
+        .filter_map(|frame| frame.as_ref().ok().copied())
+        .collect();
+    let mut hashed = pool
+        .install(|| hasher.hash_dihedral_batch(&batch))
+        .into_iter();
+    decoded
+        .iter()
+        .zip(frames)
+        .map(|((path, _), frame)| {
+            let hashes = frame.and_then(|_| {
+                hashed
+                    .next()
+                    .ok_or_else(|| "hashing produced no result".to_owned())
+            });
+            let hashes = hashes.map(|all| {
+                if dihedral {
+                    Hashes::Dihedral(Box::new(all))
+                } else {
+                    Hashes::Single(all.original())
+                }
+            });
+            (path.clone(), hashes)
+        })
+        .collect()
 }
 
 /// Runs `vigil hash`. `Err` is a failure that stops everything (no thread pool, stdout unwritable),
 /// reported by the caller; a failing file is reported here and only changes the outcome.
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let pool = args.hashing.pool()?;
+    let hasher = args.hashing.hasher()?;
     let options = args.hashing.decode_options();
     let format = if args.json {
         Format::Json
@@ -159,28 +227,35 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     };
     let mut out = BufWriter::new(io::stdout().lock());
     let mut failed = false;
-    let flow = hash_in_chunks(&pool, &args.paths, &options, args.dihedral, |results| {
-        for (path, result) in &results {
-            let written = match result {
-                Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
-                Err(message) => {
-                    failed = true;
-                    // Keep stdout and stderr in order on a terminal.
-                    out.flush().and_then(|()| {
-                        report_error(&format!("{}: {message}", path.display()));
-                        output::write_error(&mut out, format, path, message)
-                    })
+    let flow = hash_in_chunks(
+        &pool,
+        &hasher,
+        &args.paths,
+        &options,
+        args.dihedral,
+        |results| {
+            for (path, result) in &results {
+                let written = match result {
+                    Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
+                    Err(message) => {
+                        failed = true;
+                        // Keep stdout and stderr in order on a terminal.
+                        out.flush().and_then(|()| {
+                            report_error(&format!("{}: {message}", path.display()));
+                            output::write_error(&mut out, format, path, message)
+                        })
+                    }
+                };
+                if let Some(stop) = write_failure(written) {
+                    return ControlFlow::Break(stop);
                 }
-            };
-            if let Some(stop) = write_failure(written) {
-                return ControlFlow::Break(stop);
             }
-        }
-        match write_failure(out.flush()) {
-            Some(stop) => ControlFlow::Break(stop),
-            None => ControlFlow::Continue(()),
-        }
-    });
+            match write_failure(out.flush()) {
+                Some(stop) => ControlFlow::Break(stop),
+                None => ControlFlow::Continue(()),
+            }
+        },
+    );
     let outcome = if failed {
         Outcome::SomeFailed
     } else {
@@ -200,17 +275,6 @@ pub fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Some(Ok(())),
         Err(e) => Some(Err(format!("cannot write output: {e}"))),
     }
-}
-
-/// Decodes and hashes one file; the error message does not repeat the path.
-fn hash_file(path: &Path, options: &DecodeOptions, dihedral: bool) -> Result<Hashes, String> {
-    let image = decode_file(path, options).map_err(message_without_path)?;
-    let frame = image.frame().map_err(message_without_path)?;
-    Ok(if dihedral {
-        Hashes::Dihedral(Box::new(vigil::hash_dihedral(&frame)))
-    } else {
-        Hashes::Single(vigil::hash(&frame))
-    })
 }
 
 fn message_without_path(error: vigil::Error) -> String {

@@ -10,7 +10,7 @@ mod match_cmd;
 mod output;
 mod walk;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -79,7 +79,33 @@ pub fn report_error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "vigil: {message}");
 }
 
+/// Mesa's Vulkan drivers print `error: XDG_RUNTIME_DIR is invalid or not set` when a GPU is
+/// opened without a desktop session (a server, CI), although compute needs no display. Point it at
+/// the temporary directory so that users do not mistake the warning for one of vigil's errors.
+fn quiet_mesa_runtime_dir_warning() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
+    }
+}
+
+/// Engine diagnostics (a GPU batch re-run on the CPU, the backend chosen) on stderr; `VIGIL_LOG`
+/// sets the level (`warn` by default; `info` says which backend hashes).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
+    quiet_mesa_runtime_dir_warning();
+    init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => hash_cmd::run(&args),

@@ -175,9 +175,15 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
         }
         None => {
             let options = args.hashing.decode_options();
-            hash_cmd::hash_in_chunks(&pool, &args.paths, &options, args.dihedral, |results| {
-                match_images(&pool, &matcher, results, &mut out)
-            })
+            let hasher = args.hashing.hasher()?;
+            hash_cmd::hash_in_chunks(
+                &pool,
+                &hasher,
+                &args.paths,
+                &options,
+                args.dihedral,
+                |results| match_images(&pool, &matcher, results, &mut out),
+            )
         }
     };
     if let ControlFlow::Break(Err(message)) = flow {
@@ -242,8 +248,10 @@ fn match_hash_list(
     queries: &HashList,
     out: &mut MatchWriter<'_>,
 ) -> ControlFlow<Stop> {
-    let entries: Vec<_> = queries.entries().collect();
-    for batch in entries.chunks(QUERY_BATCH) {
+    for start in (0..queries.len()).step_by(QUERY_BATCH) {
+        let batch: Vec<_> = (start..queries.len().min(start + QUERY_BATCH))
+            .filter_map(|i| queries.entry(i))
+            .collect();
         let batch_queries: Vec<Query> = batch
             .iter()
             .map(|entry| Query {

@@ -10,7 +10,7 @@ use crate::hash::{DihedralHashes, PdqHash};
 /// Where to hash.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Backend {
-    /// A GPU when one is found, else the CPU.
+    /// A hardware GPU when one is found, else the CPU.
     #[default]
     Auto,
     /// The CPU, on all cores.
@@ -77,8 +77,9 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// A hasher on `backend`. [`Backend::Auto`] takes a GPU when one is found and says which
-    /// (a `tracing` event); [`Backend::Gpu`] fails when there is none.
+    /// A hasher on `backend`. [`Backend::Auto`] takes a hardware GPU when one is found (not a
+    /// software rasteriser, which is slower than the CPU backend) and says which (a `tracing`
+    /// event); [`Backend::Gpu`] takes any adapter and fails when there is none.
     pub fn new(backend: Backend) -> Result<Self> {
         match backend {
             Backend::Cpu => Ok(Self::cpu()),
@@ -93,6 +94,13 @@ impl Hasher {
             )),
             #[cfg(feature = "gpu")]
             Backend::Auto => match crate::gpu::GpuHasher::new() {
+                Ok(gpu) if gpu.adapter().is_software() => {
+                    tracing::info!(
+                        "only a software GPU ({}); hashing on the CPU",
+                        gpu.adapter()
+                    );
+                    Ok(Self::cpu())
+                }
                 Ok(gpu) => Ok(Self::with_gpu(gpu)),
                 Err(error) => {
                     tracing::info!("no GPU ({error}); hashing on the CPU");

@@ -45,6 +45,14 @@ pub struct AdapterDescription {
     pub driver: String,
 }
 
+impl AdapterDescription {
+    /// Whether the adapter is a software rasteriser (lavapipe, SwiftShader, WARP): correct, but
+    /// slower than the CPU backend, so [`crate::Backend::Auto`] does not choose it.
+    pub fn is_software(&self) -> bool {
+        self.device_type == "Cpu"
+    }
+}
+
 impl std::fmt::Display for AdapterDescription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.backend, self.name)

@@ -1,0 +1,48 @@
+//! `--backend`: every backend prints the same hashes; `gpu` without an adapter is an error.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+fn golden_inputs() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../golden/inputs").to_owned()
+}
+
+fn hash_with(backend: &str) -> std::process::Output {
+    cargo_bin_cmd!("vigil")
+        .args(["hash", "--dihedral", "--backend", backend, &golden_inputs()])
+        .output()
+        .expect("vigil runs")
+}
+
+#[test]
+fn every_backend_prints_the_same_hashes() {
+    let cpu = hash_with("cpu");
+    assert!(
+        cpu.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cpu.stderr)
+    );
+    assert!(!cpu.stdout.is_empty());
+    assert_eq!(hash_with("auto").stdout, cpu.stdout, "auto");
+    let gpu = hash_with("gpu");
+    if gpu.status.success() {
+        assert_eq!(gpu.stdout, cpu.stdout, "gpu");
+    } else {
+        let stderr = String::from_utf8_lossy(&gpu.stderr);
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "--backend gpu failed under CI=true (lavapipe must be installed): {stderr}"
+        );
+        assert!(stderr.contains("no GPU available"), "{stderr}");
+        eprintln!("skipped the GPU comparison: {stderr}");
+    }
+}
+
+#[test]
+fn unknown_backend_is_a_usage_error() {
+    let output = cargo_bin_cmd!("vigil")
+        .args(["hash", "--backend", "tpu", &golden_inputs()])
+        .output()
+        .expect("vigil runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected auto, cpu or gpu"));
+}
