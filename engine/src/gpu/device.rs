@@ -59,6 +59,33 @@ impl std::fmt::Display for AdapterDescription {
     }
 }
 
+/// A wgpu instance over the backends in `WGPU_BACKEND`, else every compiled one.
+fn instance() -> wgpu::Instance {
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+    descriptor.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
+    descriptor.flags = wgpu::InstanceFlags::from_build_config().with_env();
+    wgpu::Instance::new(descriptor)
+}
+
+fn describe(adapter: &wgpu::Adapter) -> AdapterDescription {
+    let info = adapter.get_info();
+    AdapterDescription {
+        name: info.name.clone(),
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info)
+            .trim()
+            .to_owned(),
+    }
+}
+
+/// Every adapter wgpu can see, in its order.
+pub fn adapters() -> Vec<AdapterDescription> {
+    let instance = instance();
+    let found = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    found.iter().map(describe).collect()
+}
+
 /// One compute pipeline per entry point, with the layout its stage binds.
 pub(crate) struct StagePipeline {
     pub layout: wgpu::BindGroupLayout,
@@ -89,10 +116,7 @@ impl GpuDevice {
     }
 
     async fn create() -> Result<Self, GpuError> {
-        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
-        descriptor.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
-        descriptor.flags = wgpu::InstanceFlags::from_build_config().with_env();
-        let instance = wgpu::Instance::new(descriptor);
+        let instance = instance();
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::from_env()

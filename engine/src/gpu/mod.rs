@@ -11,7 +11,7 @@ mod shaders;
 use std::sync::Mutex;
 
 pub use batch::{GpuStageOutputs, InjectedFault};
-pub use device::{AdapterDescription, GpuError};
+pub use device::{AdapterDescription, GpuError, adapters};
 
 use crate::frame::Frame;
 use crate::gpu::batch::InFlight;
