@@ -14,8 +14,8 @@ use std::arch::x86_64::{
     _mm256_srli_epi16, _mm256_storeu_si256, _mm256_xor_si256,
 };
 
-use super::block::{HashBlock, LANES, QUERY_BLOCK, QueryWords, RowHash, WORDS, words_distance};
-use super::sink::{Hit, HitSink, deliver};
+use super::block::{LANES, QueryWords, RowHash, ScanJob, WORDS, words_distance};
+use super::sink::{Hit, HitSink, LocalLimits};
 
 /// Candidates whose hashes are requested from memory ahead of their check.
 const PREFETCH_AHEAD: usize = 16;
@@ -32,17 +32,10 @@ impl Avx2 {
         .then_some(Avx2(()))
     }
 
-    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`] queries.
-    pub fn scan<S: HitSink>(
-        self,
-        blocks: &[HashBlock],
-        first_entry: usize,
-        queries: &[QueryWords],
-        limits: &mut [u32],
-        sink: &mut S,
-    ) {
+    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`](super::block::QUERY_BLOCK) queries.
+    pub fn scan<S: HitSink>(self, job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         // SAFETY: `self` exists only when `detect` found AVX2 on this CPU.
-        unsafe { scan_avx2(blocks, first_entry, queries, limits, sink) }
+        unsafe { scan_avx2(job, limits, sink) }
     }
 
     /// As [`portable::check_candidates`](super::portable::check_candidates), with the POPCNT
@@ -122,19 +115,9 @@ fn half_distances(rows: &[__m256i; WORDS], query: &[__m256i; WORDS]) -> __m256i 
 }
 
 #[target_feature(enable = "avx2")]
-fn scan_avx2<S: HitSink>(
-    blocks: &[HashBlock],
-    first_entry: usize,
-    queries: &[QueryWords],
-    limits: &mut [u32],
-    sink: &mut S,
-) {
-    let count = queries.len().min(limits.len()).min(QUERY_BLOCK);
-    let mut local = [0u64; QUERY_BLOCK];
-    for (local, limit) in local.iter_mut().zip(&limits[..count]) {
-        *local = u64::from(*limit);
-    }
-    for (b, block) in blocks.iter().enumerate() {
+fn scan_avx2<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
+    let mut local = LocalLimits::load(limits, job.queries.len());
+    for (b, block) in job.blocks.iter().enumerate() {
         // SAFETY: each word row of a `HashBlock` is 64 bytes at a 64-byte-aligned address, so
         // both 32-byte halves are 32-byte aligned and in bounds.
         let halves: [[__m256i; WORDS]; 2] = std::array::from_fn(|h| {
@@ -142,10 +125,10 @@ fn scan_avx2<S: HitSink>(
                 _mm256_load_si256(block.words[w].as_ptr().add(4 * h).cast())
             })
         });
-        for (q, query) in queries[..count].iter().enumerate() {
+        for (q, query) in job.queries[..local.count()].iter().enumerate() {
             let query_rows: [__m256i; WORDS] =
                 std::array::from_fn(|w| _mm256_set1_epi64x(query[w] as i64));
-            let limit = _mm256_set1_epi64x(local[q] as i64);
+            let limit = _mm256_set1_epi64x(local.get(q) as i64);
             let low = half_distances(&halves[0], &query_rows);
             let high = half_distances(&halves[1], &query_rows);
             let mask_of = |d| _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(limit, d)));
@@ -157,20 +140,11 @@ fn scan_avx2<S: HitSink>(
                     _mm256_storeu_si256(lanes.as_mut_ptr().cast(), low);
                     _mm256_storeu_si256(lanes.as_mut_ptr().add(4).cast(), high);
                 }
-                deliver(
-                    mask,
-                    &lanes,
-                    q,
-                    first_entry + b * LANES,
-                    &mut local[q],
-                    sink,
-                );
+                local.deliver(mask, &lanes, q, job.first_entry + b * LANES, sink);
             }
         }
     }
-    for (limit, local) in limits[..count].iter_mut().zip(local) {
-        *limit = local as u32;
-    }
+    local.store(limits);
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use std::arch::x86_64::{
 };
 
 use super::avx2::Avx2;
-use super::block::{HashBlock, LANES, QUERY_BLOCK, QueryWords};
-use super::sink::{HitSink, deliver};
+use super::block::{LANES, ScanJob};
+use super::sink::{HitSink, LocalLimits};
 
 /// Proof that this CPU has AVX-512F and AVX-512 VPOPCNTDQ, and AVX2 (which every AVX-512 CPU
 /// has): only [`Avx512::detect`] makes one.
@@ -36,17 +36,10 @@ impl Avx512 {
         self.0
     }
 
-    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`] queries.
-    pub fn scan<S: HitSink>(
-        self,
-        blocks: &[HashBlock],
-        first_entry: usize,
-        queries: &[QueryWords],
-        limits: &mut [u32],
-        sink: &mut S,
-    ) {
+    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`](super::block::QUERY_BLOCK) queries.
+    pub fn scan<S: HitSink>(self, job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         // SAFETY: `self` exists only when `detect` found AVX-512F and VPOPCNTDQ on this CPU.
-        unsafe { scan_avx512(blocks, first_entry, queries, limits, sink) }
+        unsafe { scan_avx512(job, limits, sink) }
     }
 }
 
@@ -58,23 +51,13 @@ fn row_distance(row: __m512i, query_word: u64) -> __m512i {
 }
 
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-fn scan_avx512<S: HitSink>(
-    blocks: &[HashBlock],
-    first_entry: usize,
-    queries: &[QueryWords],
-    limits: &mut [u32],
-    sink: &mut S,
-) {
-    let count = queries.len().min(limits.len()).min(QUERY_BLOCK);
-    let mut local = [0u64; QUERY_BLOCK];
-    for (local, limit) in local.iter_mut().zip(&limits[..count]) {
-        *local = u64::from(*limit);
-    }
-    for (b, block) in blocks.iter().enumerate() {
+fn scan_avx512<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
+    let mut local = LocalLimits::load(limits, job.queries.len());
+    for (b, block) in job.blocks.iter().enumerate() {
         // SAFETY: each word row of a `HashBlock` is 64 bytes at a 64-byte-aligned address.
         let rows: [__m512i; 4] =
             std::array::from_fn(|w| unsafe { _mm512_load_si512(block.words[w].as_ptr().cast()) });
-        for (q, query) in queries[..count].iter().enumerate() {
+        for (q, query) in job.queries[..local.count()].iter().enumerate() {
             let distances = _mm512_add_epi64(
                 _mm512_add_epi64(
                     row_distance(rows[0], query[0]),
@@ -85,25 +68,22 @@ fn scan_avx512<S: HitSink>(
                     row_distance(rows[3], query[3]),
                 ),
             );
-            let mask = _mm512_cmplt_epu64_mask(distances, _mm512_set1_epi64(local[q] as i64));
+            let mask = _mm512_cmplt_epu64_mask(distances, _mm512_set1_epi64(local.get(q) as i64));
             if mask != 0 {
                 let mut lanes = [0u64; LANES];
                 // SAFETY: `lanes` is 64 writable bytes; the store is unaligned.
                 unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), distances) };
-                deliver(
+                local.deliver(
                     u32::from(mask),
                     &lanes,
                     q,
-                    first_entry + b * LANES,
-                    &mut local[q],
+                    job.first_entry + b * LANES,
                     sink,
                 );
             }
         }
     }
-    for (limit, local) in limits[..count].iter_mut().zip(local) {
-        *limit = local as u32;
-    }
+    local.store(limits);
 }
 
 #[cfg(test)]

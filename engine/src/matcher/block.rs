@@ -39,6 +39,15 @@ pub struct HashBlock {
 #[repr(C, align(32))]
 pub struct RowHash(pub QueryWords);
 
+/// What a kernel compares: every lane of `blocks` (entry numbers from `first_entry` for lane 0
+/// of `blocks[0]`) with each of `queries` (at most [`QUERY_BLOCK`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ScanJob<'a> {
+    pub blocks: &'a [HashBlock],
+    pub first_entry: usize,
+    pub queries: &'a [QueryWords],
+}
+
 /// The words of `hash`: little-endian 64-bit loads of its bytes.
 #[inline]
 pub fn hash_words(hash: &Hash256) -> QueryWords {

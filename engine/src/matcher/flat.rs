@@ -3,7 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::block::{HashBlock, LANES, QUERY_BLOCK, QueryWords, hash_words, to_blocks, words_hash};
+use super::block::{
+    HashBlock, LANES, QUERY_BLOCK, QueryWords, ScanJob, hash_words, to_blocks, words_hash,
+};
 use super::platform::Platform;
 use super::sink::{Hit, RadiusCollector, TopKCollector, radius_limit};
 use crate::Hash256;
@@ -93,18 +95,18 @@ impl FlatIndex {
     /// [`QUERY_BLOCK`] queries; one result per query, in order.
     pub fn radius_search_batch(&self, queries: &[Hash256], radius: u32) -> Vec<Vec<Hit>> {
         let limit = radius_limit(radius);
-        let per_task = self.run_tasks(queries, |chunk, first_entry, words, query_offset| {
+        let per_task = self.run_tasks(queries, |task, query_offset| {
             let mut hits = Vec::new();
-            for (b, query_block) in words.chunks(QUERY_BLOCK).enumerate() {
-                let mut limits = [limit; QUERY_BLOCK];
+            for (b, queries) in task.queries.chunks(QUERY_BLOCK).enumerate() {
                 let mut sink = RadiusCollector {
                     len: self.len,
                     query_offset: query_offset + b * QUERY_BLOCK,
                     hits: &mut hits,
                 };
-                let limits = &mut limits[..query_block.len()];
+                let mut limits = [limit; QUERY_BLOCK];
+                let job = ScanJob { queries, ..task };
                 self.platform
-                    .scan(chunk, first_entry, query_block, limits, &mut sink);
+                    .scan(job, &mut limits[..queries.len()], &mut sink);
             }
             hits
         });
@@ -124,14 +126,14 @@ impl FlatIndex {
 
     /// [`top_k`](Self::top_k) for each of `queries`; one result per query, in order.
     pub fn top_k_batch(&self, queries: &[Hash256], k: usize) -> Vec<Vec<Hit>> {
-        let per_task = self.run_tasks(queries, |chunk, first_entry, words, query_offset| {
-            let mut nearest = Vec::with_capacity(words.len());
-            for query_block in words.chunks(QUERY_BLOCK) {
-                let mut sink = TopKCollector::new(self.len, k, query_block.len());
+        let per_task = self.run_tasks(queries, |task, query_offset| {
+            let mut nearest = Vec::with_capacity(task.queries.len());
+            for queries in task.queries.chunks(QUERY_BLOCK) {
+                let mut sink = TopKCollector::new(self.len, k, queries.len());
                 let mut limits = [sink.initial_limit(); QUERY_BLOCK];
-                let limits = &mut limits[..query_block.len()];
+                let job = ScanJob { queries, ..task };
                 self.platform
-                    .scan(chunk, first_entry, query_block, limits, &mut sink);
+                    .scan(job, &mut limits[..queries.len()], &mut sink);
                 nearest.extend(sink.nearest);
             }
             nearest
@@ -151,26 +153,26 @@ impl FlatIndex {
         results
     }
 
-    /// Runs `task(chunk, first entry of chunk, query words, first query)` over every pair of a
-    /// list chunk and a query group, in parallel when there is more than one pair, and returns
-    /// the outputs grouped by query group, then list chunk: so for any one query, outputs come
-    /// in ascending entry order.
+    /// Runs `task(list chunk × query group, number of the group's first query)` over every pair
+    /// of a list chunk and a query group, in parallel when there is more than one pair, and
+    /// returns the outputs grouped by query group, then list chunk: so for any one query,
+    /// outputs come in ascending entry order.
     fn run_tasks<T, F>(&self, queries: &[Hash256], task: F) -> Vec<T>
     where
         T: Send,
-        F: Fn(&[HashBlock], usize, &[QueryWords], usize) -> T + Sync,
+        F: Fn(ScanJob<'_>, usize) -> T + Sync,
     {
         let words: Vec<QueryWords> = queries.iter().map(hash_words).collect();
         let chunks: Vec<&[HashBlock]> = self.blocks.chunks(CHUNK_BLOCKS).collect();
         let groups: Vec<&[QueryWords]> = words.chunks(QUERY_GROUP).collect();
         let run = |pair: usize| {
             let (group, chunk) = (pair / chunks.len(), pair % chunks.len());
-            task(
-                chunks[chunk],
-                chunk * CHUNK_BLOCKS * LANES,
-                groups[group],
-                group * QUERY_GROUP,
-            )
+            let job = ScanJob {
+                blocks: chunks[chunk],
+                first_entry: chunk * CHUNK_BLOCKS * LANES,
+                queries: groups[group],
+            };
+            task(job, group * QUERY_GROUP)
         };
         let pairs = chunks.len() * groups.len();
         if pairs <= 1 {

@@ -6,8 +6,8 @@ use std::arch::aarch64::{
     vpaddlq_u8, vpaddlq_u16, vpaddlq_u32, vreinterpretq_u8_u64, vst1q_u64,
 };
 
-use super::block::{HashBlock, LANES, QUERY_BLOCK, QueryWords, WORDS};
-use super::sink::{HitSink, deliver};
+use super::block::{LANES, ScanJob, WORDS};
+use super::sink::{HitSink, LocalLimits};
 
 /// Lanes of a block per 128-bit register.
 const PAIRS: usize = LANES / 2;
@@ -22,17 +22,10 @@ impl Neon {
         std::arch::is_aarch64_feature_detected!("neon").then_some(Neon(()))
     }
 
-    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`] queries.
-    pub fn scan<S: HitSink>(
-        self,
-        blocks: &[HashBlock],
-        first_entry: usize,
-        queries: &[QueryWords],
-        limits: &mut [u32],
-        sink: &mut S,
-    ) {
+    /// As [`portable::scan`](super::portable::scan); at most [`QUERY_BLOCK`](super::block::QUERY_BLOCK) queries.
+    pub fn scan<S: HitSink>(self, job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         // SAFETY: `self` exists only when `detect` found NEON on this CPU.
-        unsafe { scan_neon(blocks, first_entry, queries, limits, sink) }
+        unsafe { scan_neon(job, limits, sink) }
     }
 }
 
@@ -46,27 +39,17 @@ fn pair_distances(rows: &[uint64x2_t; WORDS], query: &[uint64x2_t; WORDS]) -> ui
 }
 
 #[target_feature(enable = "neon")]
-fn scan_neon<S: HitSink>(
-    blocks: &[HashBlock],
-    first_entry: usize,
-    queries: &[QueryWords],
-    limits: &mut [u32],
-    sink: &mut S,
-) {
-    let count = queries.len().min(limits.len()).min(QUERY_BLOCK);
-    let mut local = [0u64; QUERY_BLOCK];
-    for (local, limit) in local.iter_mut().zip(&limits[..count]) {
-        *local = u64::from(*limit);
-    }
-    for (b, block) in blocks.iter().enumerate() {
+fn scan_neon<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
+    let mut local = LocalLimits::load(limits, job.queries.len());
+    for (b, block) in job.blocks.iter().enumerate() {
         // SAFETY: each word row of a `HashBlock` holds LANES = 2 * PAIRS u64s, so every pair
         // read is in bounds.
         let pairs: [[uint64x2_t; WORDS]; PAIRS] = std::array::from_fn(|p| {
             std::array::from_fn(|w| unsafe { vld1q_u64(block.words[w].as_ptr().add(2 * p)) })
         });
-        for (q, query) in queries[..count].iter().enumerate() {
+        for (q, query) in job.queries[..local.count()].iter().enumerate() {
             let query_rows: [uint64x2_t; WORDS] = std::array::from_fn(|w| vdupq_n_u64(query[w]));
-            let limit = vdupq_n_u64(local[q]);
+            let limit = vdupq_n_u64(local.get(q));
             let distances: [uint64x2_t; PAIRS] =
                 std::array::from_fn(|p| pair_distances(&pairs[p], &query_rows));
             let mut mask = 0u32;
@@ -81,20 +64,11 @@ fn scan_neon<S: HitSink>(
                     // SAFETY: `lanes` has room for two u64s at 2 * p (p < PAIRS).
                     unsafe { vst1q_u64(lanes.as_mut_ptr().add(2 * p), *d) };
                 }
-                deliver(
-                    mask,
-                    &lanes,
-                    q,
-                    first_entry + b * LANES,
-                    &mut local[q],
-                    sink,
-                );
+                local.deliver(mask, &lanes, q, job.first_entry + b * LANES, sink);
             }
         }
     }
-    for (limit, local) in limits[..count].iter_mut().zip(local) {
-        *limit = local as u32;
-    }
+    local.store(limits);
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! make, after detecting the features at run time; so holding one is proof that its kernel can
 //! run, and no `unsafe` is needed outside the ISA files.
 
-use super::block::{HashBlock, QueryWords, RowHash};
+use super::block::{QueryWords, RowHash, ScanJob};
 use super::portable;
 use super::sink::{Hit, HitSink};
 
@@ -106,22 +106,15 @@ impl Platform {
     /// Runs this platform's kernel: see [`portable::scan`]. At most
     /// [`QUERY_BLOCK`](super::block::QUERY_BLOCK) queries per call.
     #[inline]
-    pub(crate) fn scan<S: HitSink>(
-        self,
-        blocks: &[HashBlock],
-        first_entry: usize,
-        queries: &[QueryWords],
-        limits: &mut [u32],
-        sink: &mut S,
-    ) {
+    pub(crate) fn scan<S: HitSink>(self, job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         match self {
-            Platform::Portable => portable::scan(blocks, first_entry, queries, limits, sink),
+            Platform::Portable => portable::scan(job, limits, sink),
             #[cfg(target_arch = "x86_64")]
-            Platform::Avx2(token) => token.scan(blocks, first_entry, queries, limits, sink),
+            Platform::Avx2(token) => token.scan(job, limits, sink),
             #[cfg(target_arch = "x86_64")]
-            Platform::Avx512(token) => token.scan(blocks, first_entry, queries, limits, sink),
+            Platform::Avx512(token) => token.scan(job, limits, sink),
             #[cfg(target_arch = "aarch64")]
-            Platform::Neon(token) => token.scan(blocks, first_entry, queries, limits, sink),
+            Platform::Neon(token) => token.scan(job, limits, sink),
         }
     }
 }

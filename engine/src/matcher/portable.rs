@@ -1,18 +1,16 @@
 //! The portable kernel: plain Rust, no `unsafe`, the reference every SIMD kernel is tested against.
 
-use super::block::{HashBlock, LANES, QueryWords, RowHash, words_distance};
+use super::block::{LANES, QueryWords, RowHash, ScanJob, words_distance};
 use super::sink::{Hit, HitSink};
 
-/// For every query `q` and every lane of `blocks` at a distance below `limits[q]`, calls
-/// `sink.hit` (lanes in ascending order per query) and takes its answer as the new limit.
-/// Entry numbers start at `first_entry` for lane 0 of `blocks[0]`.
-pub fn scan<S: HitSink>(
-    blocks: &[HashBlock],
-    first_entry: usize,
-    queries: &[QueryWords],
-    limits: &mut [u32],
-    sink: &mut S,
-) {
+/// For every query `q` of the job and every lane of its blocks at a distance below `limits[q]`,
+/// calls `sink.hit` (lanes in ascending order per query) and takes its answer as the new limit.
+pub fn scan<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
+    let ScanJob {
+        blocks,
+        first_entry,
+        queries,
+    } = job;
     for (b, block) in blocks.iter().enumerate() {
         let block_entry = first_entry + b * LANES;
         for (q, (query, limit)) in queries.iter().zip(limits.iter_mut()).enumerate() {

@@ -5,7 +5,7 @@
 //! a top-k search can say "nothing more can enter" with a limit of 0. Radius searches, which are
 //! inclusive as in PDQ practice (`distance <= radius`), convert once with [`radius_limit`].
 
-use super::block::LANES;
+use super::block::{LANES, QUERY_BLOCK};
 
 /// One entry of an index within reach of a query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,25 +29,69 @@ pub trait HitSink {
     fn hit(&mut self, query: usize, entry: usize, distance: u32, limit: u32) -> u32;
 }
 
-/// Hands the lanes of one block that passed the kernel's comparison to `sink`, lowest lane first,
-/// re-checking each against the limit (an earlier lane may have lowered it).
-#[cold]
-#[inline(never)]
-pub fn deliver<S: HitSink>(
-    mask: u32,
-    distances: &[u64; LANES],
-    query: usize,
-    first_entry: usize,
-    limit: &mut u64,
-    sink: &mut S,
-) {
-    let mut bits = mask;
-    while bits != 0 {
-        let lane = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        let distance = distances[lane];
-        if distance < *limit {
-            *limit = u64::from(sink.hit(query, first_entry + lane, distance as u32, *limit as u32));
+/// A SIMD kernel's copy of its queries' limits, as `u64`s on the stack (one broadcast load per
+/// query per block), taken from the caller's and given back at the end.
+pub struct LocalLimits {
+    values: [u64; QUERY_BLOCK],
+    count: usize,
+}
+
+impl LocalLimits {
+    /// The limits of the first `queries` queries (at most [`QUERY_BLOCK`], and no more than
+    /// `limits` holds).
+    #[inline]
+    pub fn load(limits: &[u32], queries: usize) -> Self {
+        let count = queries.min(limits.len()).min(QUERY_BLOCK);
+        let mut values = [0u64; QUERY_BLOCK];
+        for (value, limit) in values.iter_mut().zip(&limits[..count]) {
+            *value = u64::from(*limit);
+        }
+        LocalLimits { values, count }
+    }
+
+    /// How many queries the kernel compares.
+    #[inline]
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Query `query`'s limit now.
+    #[inline]
+    pub fn get(&self, query: usize) -> u64 {
+        self.values[query]
+    }
+
+    /// Writes the limits back to the caller's.
+    #[inline]
+    pub fn store(&self, limits: &mut [u32]) {
+        for (limit, value) in limits.iter_mut().zip(&self.values[..self.count]) {
+            *limit = *value as u32;
+        }
+    }
+
+    /// Hands the lanes of one block that passed the kernel's comparison (`mask`, bit per lane)
+    /// to `sink`, lowest lane first, re-checking each against the limit (an earlier lane may have
+    /// lowered it). `block_entry` is the entry number of the block's lane 0.
+    #[cold]
+    #[inline(never)]
+    pub fn deliver<S: HitSink>(
+        &mut self,
+        mask: u32,
+        distances: &[u64; LANES],
+        query: usize,
+        block_entry: usize,
+        sink: &mut S,
+    ) {
+        let limit = &mut self.values[query];
+        let mut bits = mask;
+        while bits != 0 {
+            let lane = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let distance = distances[lane];
+            if distance < *limit {
+                let new_limit = sink.hit(query, block_entry + lane, distance as u32, *limit as u32);
+                *limit = u64::from(new_limit);
+            }
         }
     }
 }

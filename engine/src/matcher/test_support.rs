@@ -216,7 +216,12 @@ fn per_query_limits_agree(platform: Platform) {
     let run = |platform: Platform| {
         let mut limits = limits.clone();
         let mut recorder = Recorder(Vec::new());
-        platform.scan(&blocks, 1000, &queries, &mut limits, &mut recorder);
+        let job = super::block::ScanJob {
+            blocks: &blocks,
+            first_entry: 1000,
+            queries: &queries,
+        };
+        platform.scan(job, &mut limits, &mut recorder);
         let mut hits = recorder.0;
         hits.sort_unstable();
         hits
