@@ -4,6 +4,7 @@
 //! outcome into an exit status. A later subcommand (`match`, `video`, `bench`, `devices`) is a new
 //! variant of [`Command`], a new module and one more arm in [`main`].
 
+mod bench_cmd;
 mod devices_cmd;
 mod hash_cmd;
 mod list_cmd;
@@ -52,6 +53,8 @@ pub enum Command {
     Match(match_cmd::MatchArgs),
     /// Convert hash lists between text and binary, or describe one.
     List(list_cmd::ListArgs),
+    /// Measure hashing throughput on this machine's backends.
+    Bench(bench_cmd::BenchArgs),
     /// List the GPU adapters and the one `--backend auto` takes.
     Devices(devices_cmd::DevicesArgs),
 }
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Hash(args) => hash_cmd::run(&args),
         Command::Match(args) => match_cmd::run(&args),
         Command::List(args) => list_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
         Command::Devices(args) => devices_cmd::run(&args),
     };
     match result {

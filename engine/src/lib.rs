@@ -35,6 +35,7 @@ pub mod lists;
 pub mod matcher;
 pub mod plan;
 pub mod stages;
+pub mod synthetic;
 
 pub use backend::{ActiveBackend, Backend, Hasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
