@@ -95,31 +95,29 @@ impl GpuHasher {
                 results[index] = Some(crate::cpu::hash_dihedral(frame));
             }
         }
+        // Batch k+1 is packed and submitted before batch k is collected, so its upload overlaps
+        // batch k's compute; the trailing `None` collects the last one.
         let batches = self.split(frames, &gpu_frames);
         let mut pending: Option<(InFlight, &[usize])> = None;
-        for indices in &batches {
-            let batch: Vec<Frame<'_>> = indices.iter().map(|&i| frames[i]).collect();
-            let submitted = self.device.submit(&batch, false, self.take_fault());
+        for indices in batches.iter().map(Some).chain([None]) {
+            let submitted = indices.map(|indices| {
+                let batch: Vec<Frame<'_>> = indices.iter().map(|&i| frames[i]).collect();
+                (
+                    indices,
+                    self.device.submit(&batch, false, self.take_fault()),
+                )
+            });
             if let Some((in_flight, previous)) = pending.take() {
-                self.finish(
-                    frames,
-                    previous,
-                    self.device.collect(in_flight),
-                    &mut results,
-                );
+                let collected = self.device.collect(in_flight);
+                self.finish(frames, previous, collected, &mut results);
             }
             match submitted {
-                Ok(in_flight) => pending = Some((in_flight, indices)),
-                Err(error) => self.finish(frames, indices, Err(error), &mut results),
+                Some((indices, Ok(in_flight))) => pending = Some((in_flight, indices)),
+                Some((indices, Err(error))) => {
+                    self.finish(frames, indices, Err(error), &mut results)
+                }
+                None => {}
             }
-        }
-        if let Some((in_flight, previous)) = pending.take() {
-            self.finish(
-                frames,
-                previous,
-                self.device.collect(in_flight),
-                &mut results,
-            );
         }
         results
             .into_iter()
