@@ -5,7 +5,8 @@
 //! with the query's word, its bytes counted through the table (0..=8 per byte), the four rows'
 //! byte counts added (at most 32, no overflow), and each lane's eight bytes summed with
 //! `vpsadbw`: four distances, compared with the limit by a signed 64-bit compare (distances and
-//! limits are at most 257).
+//! limits are at most 257). As in the AVX-512 kernel, the first two words are compared first
+//! and the rest skipped when no lane can be under the limit.
 
 use std::arch::x86_64::{
     __m256i, _MM_HINT_T0, _mm_prefetch, _mm256_add_epi8, _mm256_and_si256, _mm256_castsi256_pd,
@@ -97,20 +98,20 @@ fn byte_popcounts(v: __m256i) -> __m256i {
     )
 }
 
-/// The distances of one query to four lanes (one half of a block's rows).
+/// Per byte, the set bits of the XOR of two word rows with the query's words (0..=16).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn half_distances(rows: &[__m256i; WORDS], query: &[__m256i; WORDS]) -> __m256i {
-    let counts = _mm256_add_epi8(
-        _mm256_add_epi8(
-            byte_popcounts(_mm256_xor_si256(rows[0], query[0])),
-            byte_popcounts(_mm256_xor_si256(rows[1], query[1])),
-        ),
-        _mm256_add_epi8(
-            byte_popcounts(_mm256_xor_si256(rows[2], query[2])),
-            byte_popcounts(_mm256_xor_si256(rows[3], query[3])),
-        ),
-    );
+fn pair_counts(rows: &[__m256i], query: &[__m256i]) -> __m256i {
+    _mm256_add_epi8(
+        byte_popcounts(_mm256_xor_si256(rows[0], query[0])),
+        byte_popcounts(_mm256_xor_si256(rows[1], query[1])),
+    )
+}
+
+/// Sums each 64-bit lane's byte counts: four distances.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn lane_sums(counts: __m256i) -> __m256i {
     _mm256_sad_epu8(counts, _mm256_setzero_si256())
 }
 
@@ -129,9 +130,20 @@ fn scan_avx2<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
             let query_rows: [__m256i; WORDS] =
                 std::array::from_fn(|w| _mm256_set1_epi64x(query[w] as i64));
             let limit = _mm256_set1_epi64x(local.get(q) as i64);
-            let low = half_distances(&halves[0], &query_rows);
-            let high = half_distances(&halves[1], &query_rows);
             let mask_of = |d| _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(limit, d)));
+            // The first two words' distance is a lower bound: when no lane is under the limit
+            // on it (nearly always for a small radius), the other two words are not counted.
+            let first: [__m256i; 2] =
+                std::array::from_fn(|h| pair_counts(&halves[h][..2], &query_rows[..2]));
+            if mask_of(lane_sums(first[0])) | mask_of(lane_sums(first[1])) == 0 {
+                continue;
+            }
+            let [low, high]: [__m256i; 2] = std::array::from_fn(|h| {
+                lane_sums(_mm256_add_epi8(
+                    first[h],
+                    pair_counts(&halves[h][2..], &query_rows[2..]),
+                ))
+            });
             let mask = (mask_of(low) | mask_of(high) << 4) as u32;
             if mask != 0 {
                 let mut lanes = [0u64; LANES];

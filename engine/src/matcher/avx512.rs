@@ -3,7 +3,9 @@
 //! Per block, the four word rows are loaded once (four registers); per query, each row is XORed
 //! with the query's word broadcast, counted per 64-bit lane with `vpopcntq`, and the four counts
 //! added: eight distances, compared with the query's limit in one mask. Nothing is summed across
-//! lanes, which is what the word-major layout of [`HashBlock`] is for.
+//! lanes, which is what the word-major layout of [`HashBlock`](super::block::HashBlock) is for.
+//! The first two words are compared first: their distance is a lower bound, and at PDQ radii a
+//! random entry is already past the limit on 128 bits, so most blocks cost half the work.
 //!
 //! CPUs with AVX-512F but no VPOPCNTDQ (Skylake-SP, Cascade Lake) use the AVX2 kernel.
 
@@ -58,17 +60,24 @@ fn scan_avx512<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         let rows: [__m512i; 4] =
             std::array::from_fn(|w| unsafe { _mm512_load_si512(block.words[w].as_ptr().cast()) });
         for (q, query) in job.queries[..local.count()].iter().enumerate() {
+            let limit = _mm512_set1_epi64(local.get(q) as i64);
+            // The first two words' distance is a lower bound: when no lane is under the limit
+            // on it (nearly always for a small radius), the other two words are not counted.
+            let first_half = _mm512_add_epi64(
+                row_distance(rows[0], query[0]),
+                row_distance(rows[1], query[1]),
+            );
+            if _mm512_cmplt_epu64_mask(first_half, limit) == 0 {
+                continue;
+            }
             let distances = _mm512_add_epi64(
-                _mm512_add_epi64(
-                    row_distance(rows[0], query[0]),
-                    row_distance(rows[1], query[1]),
-                ),
+                first_half,
                 _mm512_add_epi64(
                     row_distance(rows[2], query[2]),
                     row_distance(rows[3], query[3]),
                 ),
             );
-            let mask = _mm512_cmplt_epu64_mask(distances, _mm512_set1_epi64(local.get(q) as i64));
+            let mask = _mm512_cmplt_epu64_mask(distances, limit);
             if mask != 0 {
                 let mut lanes = [0u64; LANES];
                 // SAFETY: `lanes` is 64 writable bytes; the store is unaligned.
