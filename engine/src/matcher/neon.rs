@@ -1,9 +1,12 @@
 //! The NEON kernel (aarch64): two distances per 128-bit register, bits counted per byte with
-//! `cnt`, the four rows' byte counts added, then widened pairwise to one sum per 64-bit lane.
+//! `cnt`, the four rows' byte counts added, then widened pairwise to one sum per 64-bit lane. As
+//! in the x86 kernels, the first two words are compared first and the rest skipped when no lane
+//! can be under the limit.
 
 use std::arch::aarch64::{
-    uint64x2_t, vaddq_u8, vcltq_u64, vcntq_u8, vdupq_n_u64, veorq_u64, vgetq_lane_u64, vld1q_u64,
-    vpaddlq_u8, vpaddlq_u16, vpaddlq_u32, vreinterpretq_u8_u64, vst1q_u64,
+    uint8x16_t, uint64x2_t, vaddq_u8, vcltq_u64, vcntq_u8, vdupq_n_u64, veorq_u64, vgetq_lane_u64,
+    vld1q_u64, vmaxvq_u32, vorrq_u64, vpaddlq_u8, vpaddlq_u16, vpaddlq_u32, vreinterpretq_u8_u64,
+    vreinterpretq_u32_u64, vst1q_u64,
 };
 
 use super::block::{LANES, ScanJob, WORDS};
@@ -29,13 +32,29 @@ impl Neon {
     }
 }
 
-/// The distances of one query to two lanes.
+/// Per byte, the set bits of the XOR of two word rows (of one pair of lanes) with the query's
+/// words (0..=16).
 #[inline]
 #[target_feature(enable = "neon")]
-fn pair_distances(rows: &[uint64x2_t; WORDS], query: &[uint64x2_t; WORDS]) -> uint64x2_t {
+fn pair_counts(rows: &[uint64x2_t], query: &[uint64x2_t]) -> uint8x16_t {
     let count = |w: usize| vcntq_u8(vreinterpretq_u8_u64(veorq_u64(rows[w], query[w])));
-    let bytes = vaddq_u8(vaddq_u8(count(0), count(1)), vaddq_u8(count(2), count(3)));
-    vpaddlq_u32(vpaddlq_u16(vpaddlq_u8(bytes)))
+    vaddq_u8(count(0), count(1))
+}
+
+/// Sums each 64-bit lane's byte counts: two distances.
+#[inline]
+#[target_feature(enable = "neon")]
+fn lane_sums(counts: uint8x16_t) -> uint64x2_t {
+    vpaddlq_u32(vpaddlq_u16(vpaddlq_u8(counts)))
+}
+
+/// Whether any lane of `distances` is under `limit`.
+#[inline]
+#[target_feature(enable = "neon")]
+fn any_below(distances: &[uint64x2_t; PAIRS], limit: uint64x2_t) -> bool {
+    let below = |p: usize| vcltq_u64(distances[p], limit);
+    let all = vorrq_u64(vorrq_u64(below(0), below(1)), vorrq_u64(below(2), below(3)));
+    vmaxvq_u32(vreinterpretq_u32_u64(all)) != 0
 }
 
 #[target_feature(enable = "neon")]
@@ -50,8 +69,19 @@ fn scan_neon<S: HitSink>(job: ScanJob<'_>, limits: &mut [u32], sink: &mut S) {
         for (q, query) in job.queries[..local.count()].iter().enumerate() {
             let query_rows: [uint64x2_t; WORDS] = std::array::from_fn(|w| vdupq_n_u64(query[w]));
             let limit = vdupq_n_u64(local.get(q));
-            let distances: [uint64x2_t; PAIRS] =
-                std::array::from_fn(|p| pair_distances(&pairs[p], &query_rows));
+            // The first two words' distance is a lower bound: when no lane is under the limit
+            // on it (nearly always for a small radius), the other two words are not counted.
+            let first: [uint8x16_t; PAIRS] =
+                std::array::from_fn(|p| pair_counts(&pairs[p][..2], &query_rows[..2]));
+            if !any_below(&first.map(|counts| lane_sums(counts)), limit) {
+                continue;
+            }
+            let distances: [uint64x2_t; PAIRS] = std::array::from_fn(|p| {
+                lane_sums(vaddq_u8(
+                    first[p],
+                    pair_counts(&pairs[p][2..], &query_rows[2..]),
+                ))
+            });
             let mut mask = 0u32;
             for (p, d) in distances.iter().enumerate() {
                 let below = vcltq_u64(*d, limit);
