@@ -36,6 +36,7 @@ pub mod matcher;
 pub mod plan;
 pub mod stages;
 pub mod synthetic;
+pub mod video;
 
 pub use backend::{ActiveBackend, Backend, Hasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};

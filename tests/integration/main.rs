@@ -3,3 +3,4 @@
 mod golden;
 mod gpu;
 mod reference;
+mod video;

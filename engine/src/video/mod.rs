@@ -1,0 +1,65 @@
+//! Video: a streaming frame checker, and vPDQ-compatible video hashing and matching.
+//!
+//! * [`FrameChecker`] ([`checker`]): frames of any [`PixelFormat`](crate::PixelFormat) in, from
+//!   any number of threads, one at a time or in slices; hashes (and matches, with a
+//!   [`Matcher`](crate::matcher::Matcher) attached) out in submission order, batched for the
+//!   [`Hasher`](crate::Hasher)'s backend, with bounded memory (`submit` blocks and `try_submit`
+//!   says "full" when the consumer falls behind).
+//! * vPDQ (Meta's video PDQ, `vpdq/` in ThreatExchange): which frames are hashed
+//!   ([`FrameSampler`]), downscaling before hashing ([`downsample()`]), pruning near-repeats
+//!   ([`Pruner`]), the `FRAME,QUALITY,HASH,TIMESTAMP` format ([`VpdqFeature`]), and comparing two
+//!   videos ([`compare_videos`], with the [`Gate`] the decision uses).
+//! * Input: YUV4MPEG2 streams ([`y4m`]), the format `ffmpeg -f yuv4mpegpipe` writes for any
+//!   video it can decode; the Y plane is hashed, expanded to full range ([`luma_range`]).
+//!   [`hash_y4m`] runs the whole pipeline.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use vigil::video::{CompareOptions, FrameChecker, VpdqOptions, compare_videos, hash_y4m};
+//! use vigil::video::y4m::Y4mReader;
+//! use vigil::{Backend, Hasher, PdqHash};
+//!
+//! // A 2-second 64×64 grey video at 5 frames/s whose picture changes every second.
+//! let mut stream = b"YUV4MPEG2 W64 H64 F5:1 Cmono\n".to_vec();
+//! for frame in 0..10u32 {
+//!     stream.extend_from_slice(b"FRAME\n");
+//!     stream.extend((0..64 * 64u32).map(|i| ((i % 64) * (i / 64 + 1 + frame / 5 * 7) % 251) as u8));
+//! }
+//! let hasher = Arc::new(Hasher::new(Backend::Cpu)?);
+//! let mut frames: Vec<PdqHash> = Vec::new();
+//! let checker = FrameChecker::builder(hasher).start()?;
+//! hash_y4m(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |feature, _| {
+//!     println!("{feature}"); // 0,100,9c8e...,0.000 as vpdq-hash-video writes it
+//!     frames.push(PdqHash { hash: feature.hash, quality: feature.quality });
+//! })?;
+//! assert_eq!(frames.len(), 10);
+//!
+//! // The video against its own first second: all of that is found in it.
+//! let first_second = &frames[..5];
+//! let result = compare_videos(&frames, first_second, &CompareOptions::default());
+//! assert_eq!(result.compared_percent, 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod checker;
+mod compare;
+mod downsample;
+pub mod ffmpeg;
+pub mod luma_range;
+mod prune;
+mod sampling;
+mod vpdq_format;
+mod vpdq_stream;
+pub mod y4m;
+
+pub use checker::{
+    CheckedFrame, CheckedFrames, CheckerBuilder, Closed, FrameChecker, FramePosition,
+    TrySubmitError,
+};
+pub use compare::{CompareOptions, Gate, VideoComparison, compare_videos, list_frames};
+pub use downsample::downsample;
+pub use luma_range::{LumaRange, expand_limited_range};
+pub use prune::Pruner;
+pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};
+pub use vpdq_format::{Seconds3, VpdqFeature};
+pub use vpdq_stream::{StreamError, StreamSummary, VpdqOptions, hash_y4m};

@@ -1,0 +1,140 @@
+//! A whole vPDQ run over a Y4M stream: frames read on one thread, sampled
+//! ([`FrameSampler`]), hashed by a [`FrameChecker`], pruned ([`Pruner`]), and handed to the
+//! caller as [`VpdqFeature`]s in frame order on the calling thread.
+
+use std::io::Read;
+
+use super::checker::{CheckedFrame, FrameChecker, FramePosition};
+use super::prune::Pruner;
+use super::sampling::{BadSecondsPerHash, FrameSampler};
+use super::vpdq_format::VpdqFeature;
+use super::y4m::{Y4mError, Y4mReader};
+
+/// Which frames become features.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct VpdqOptions {
+    /// Hash one frame every this many seconds (vPDQ's rule, see [`FrameSampler`]); 0 hashes
+    /// every frame, as the reference's sample hashes.
+    pub seconds_per_hash: f64,
+    /// Leave out frames within this many bits of the last kept one ([`Pruner`]).
+    pub prune_distance: Option<u32>,
+}
+
+/// What a run did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// Frames read from the stream.
+    pub frames_read: u64,
+    /// Frames hashed (taken by the sampler).
+    pub frames_hashed: u64,
+    /// Features handed to the caller (after pruning).
+    pub features: u64,
+}
+
+/// A run that stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// `seconds_per_hash` is negative or not a number.
+    #[error(transparent)]
+    BadSecondsPerHash(#[from] BadSecondsPerHash),
+    /// The stream failed after `summary.frames_read` good frames, whose features were handed over.
+    #[error("{source}")]
+    Stream {
+        summary: StreamSummary,
+        #[source]
+        source: Y4mError,
+    },
+}
+
+/// Reads every frame of `reader`, hashes the frames `options` selects on `checker`, and calls
+/// `each` with each kept feature and its full result (matches included), in frame order, on the
+/// calling thread. The checker should be fresh (nothing submitted yet); it is closed at the end.
+/// A stream that fails midway still hands over every frame before the fault, then returns the
+/// error.
+///
+/// ```
+/// use std::sync::Arc;
+/// use vigil::video::{FrameChecker, VpdqOptions, hash_y4m, y4m::Y4mReader};
+/// use vigil::{Backend, Hasher};
+///
+/// let mut stream = b"YUV4MPEG2 W32 H32 F10:1 Cmono\n".to_vec();
+/// for frame in 0..20u32 {
+///     stream.extend_from_slice(b"FRAME\n");
+///     stream.extend((0..32 * 32u32).map(|i| ((i % 32) * (i / 32) + frame / 10 * 90) as u8));
+/// }
+/// let checker = FrameChecker::builder(Arc::new(Hasher::new(Backend::Cpu)?)).start()?;
+/// let options = VpdqOptions { seconds_per_hash: 0.5, prune_distance: Some(0) };
+/// let mut lines = Vec::new();
+/// let summary = hash_y4m(Y4mReader::new(&stream[..])?, checker, &options, |feature, _| {
+///     lines.push(feature.to_string());
+/// })?;
+/// // Frames 0, 5, 10, 15 are hashed; 5 and 15 repeat 0 and 10 and are pruned.
+/// assert_eq!((summary.frames_read, summary.frames_hashed, summary.features), (20, 4, 2));
+/// assert!(lines[1].starts_with("10,") && lines[1].ends_with(",1.000"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn hash_y4m<R: Read + Send>(
+    mut reader: Y4mReader<R>,
+    checker: FrameChecker,
+    options: &VpdqOptions,
+    mut each: impl FnMut(&VpdqFeature, &CheckedFrame),
+) -> Result<StreamSummary, StreamError> {
+    let sampler = FrameSampler::new(reader.header().frame_rate, options.seconds_per_hash)?;
+    let results = checker.results();
+    let mut pruner = options.prune_distance.map(Pruner::new);
+    let mut summary = StreamSummary::default();
+    let read = std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let mut read = (0u64, 0u64, None);
+            loop {
+                match reader.next_frame() {
+                    Ok(Some(frame)) => {
+                        read.0 += 1;
+                        if sampler.takes(frame.index) {
+                            let position = FramePosition {
+                                index: frame.index,
+                                timestamp: frame.timestamp,
+                            };
+                            // Only a closed checker refuses, and only this thread closes it.
+                            if checker.submit(&frame.luma, position).is_err() {
+                                break;
+                            }
+                            read.1 += 1;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        read.2 = Some(error);
+                        break;
+                    }
+                }
+            }
+            // Dropping the checker flushes: the frames submitted are still delivered below.
+            drop(checker);
+            read
+        });
+        for checked in results {
+            if pruner.as_mut().is_none_or(|p| p.keep(&checked.hash.hash)) {
+                let feature = VpdqFeature {
+                    frame: checked.position.index,
+                    quality: checked.hash.quality,
+                    hash: checked.hash.hash,
+                    timestamp: checked.position.timestamp,
+                };
+                summary.features += 1;
+                each(&feature, &checked);
+            }
+        }
+        producer.join()
+    });
+    let (frames_read, frames_hashed, error) = match read {
+        Ok(read) => read,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    summary.frames_read = frames_read;
+    summary.frames_hashed = frames_hashed;
+    match error {
+        None => Ok(summary),
+        Some(source) => Err(StreamError::Stream { summary, source }),
+    }
+}
