@@ -10,6 +10,7 @@ mod hash_cmd;
 mod list_cmd;
 mod match_cmd;
 mod output;
+mod video_cmd;
 mod walk;
 
 use std::io::{IsTerminal, Write};
@@ -57,6 +58,10 @@ pub enum Command {
     Bench(bench_cmd::BenchArgs),
     /// List the GPU adapters and the one `--backend auto` takes.
     Devices(devices_cmd::DevicesArgs),
+    /// Hash a video with vPDQ (every frame, or one every S seconds); match it against lists.
+    Video(video_cmd::VideoArgs),
+    /// Compare two videos' vPDQ hashes: query %, compared % and the decision.
+    VideoCompare(video_cmd::VideoCompareArgs),
 }
 
 /// How a subcommand ended, for the exit status.
@@ -119,6 +124,8 @@ fn main() -> ExitCode {
         Command::List(args) => list_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Devices(args) => devices_cmd::run(&args),
+        Command::Video(args) => video_cmd::run(&args),
+        Command::VideoCompare(args) => video_cmd::run_compare(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

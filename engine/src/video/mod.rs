@@ -28,9 +28,11 @@
 //! let hasher = Arc::new(Hasher::new(Backend::Cpu)?);
 //! let mut frames: Vec<PdqHash> = Vec::new();
 //! let checker = FrameChecker::builder(hasher).start()?;
-//! hash_y4m(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |feature, _| {
+//! hash_y4m(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |hashed| {
+//!     let feature = hashed.feature;
 //!     println!("{feature}"); // 0,100,9c8e...,0.000 as vpdq-hash-video writes it
 //!     frames.push(PdqHash { hash: feature.hash, quality: feature.quality });
+//!     std::ops::ControlFlow::Continue(())
 //! })?;
 //! assert_eq!(frames.len(), 10);
 //!
@@ -62,4 +64,4 @@ pub use luma_range::{LumaRange, expand_limited_range};
 pub use prune::Pruner;
 pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};
 pub use vpdq_format::{Seconds3, VpdqFeature};
-pub use vpdq_stream::{StreamError, StreamSummary, VpdqOptions, hash_y4m};
+pub use vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_y4m};

@@ -3,6 +3,7 @@
 //! caller as [`VpdqFeature`]s in frame order on the calling thread.
 
 use std::io::Read;
+use std::ops::ControlFlow;
 
 use super::checker::{CheckedFrame, FrameChecker, FramePosition};
 use super::prune::Pruner;
@@ -27,7 +28,7 @@ pub struct StreamSummary {
     pub frames_read: u64,
     /// Frames hashed (taken by the sampler).
     pub frames_hashed: u64,
-    /// Features handed to the caller (after pruning).
+    /// Frames kept (not pruned).
     pub features: u64,
 }
 
@@ -46,13 +47,25 @@ pub enum StreamError {
     },
 }
 
+/// One hashed frame, as [`hash_y4m`] hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct HashedFrame<'a> {
+    /// The frame as a vPDQ feature.
+    pub feature: VpdqFeature,
+    /// Whether it is kept (false: pruned, within `prune_distance` of the last kept frame).
+    pub kept: bool,
+    /// The checker's full result (matches included).
+    pub checked: &'a CheckedFrame,
+}
+
 /// Reads every frame of `reader`, hashes the frames `options` selects on `checker`, and calls
-/// `each` with each kept feature and its full result (matches included), in frame order, on the
-/// calling thread. The checker should be fresh (nothing submitted yet); it is closed at the end.
-/// A stream that fails midway still hands over every frame before the fault, then returns the
-/// error.
+/// `each` with every hashed frame, kept or pruned, in frame order, on the calling thread; `each`
+/// stops the run early by returning [`ControlFlow::Break`]. The checker should be fresh (nothing
+/// submitted yet); it is closed at the end. A stream that fails midway still hands over every
+/// frame before the fault, then returns the error.
 ///
 /// ```
+/// use std::ops::ControlFlow;
 /// use std::sync::Arc;
 /// use vigil::video::{FrameChecker, VpdqOptions, hash_y4m, y4m::Y4mReader};
 /// use vigil::{Backend, Hasher};
@@ -65,8 +78,11 @@ pub enum StreamError {
 /// let checker = FrameChecker::builder(Arc::new(Hasher::new(Backend::Cpu)?)).start()?;
 /// let options = VpdqOptions { seconds_per_hash: 0.5, prune_distance: Some(0) };
 /// let mut lines = Vec::new();
-/// let summary = hash_y4m(Y4mReader::new(&stream[..])?, checker, &options, |feature, _| {
-///     lines.push(feature.to_string());
+/// let summary = hash_y4m(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
+///     if hashed.kept {
+///         lines.push(hashed.feature.to_string());
+///     }
+///     ControlFlow::Continue(())
 /// })?;
 /// // Frames 0, 5, 10, 15 are hashed; 5 and 15 repeat 0 and 10 and are pruned.
 /// assert_eq!((summary.frames_read, summary.frames_hashed, summary.features), (20, 4, 2));
@@ -77,13 +93,14 @@ pub fn hash_y4m<R: Read + Send>(
     mut reader: Y4mReader<R>,
     checker: FrameChecker,
     options: &VpdqOptions,
-    mut each: impl FnMut(&VpdqFeature, &CheckedFrame),
+    mut each: impl FnMut(&HashedFrame<'_>) -> ControlFlow<()>,
 ) -> Result<StreamSummary, StreamError> {
     let sampler = FrameSampler::new(reader.header().frame_rate, options.seconds_per_hash)?;
     let results = checker.results();
     let mut pruner = options.prune_distance.map(Pruner::new);
     let mut summary = StreamSummary::default();
     let read = std::thread::scope(|scope| {
+        let checker = &checker;
         let producer = scope.spawn(move || {
             let mut read = (0u64, 0u64, None);
             loop {
@@ -95,7 +112,7 @@ pub fn hash_y4m<R: Read + Send>(
                                 index: frame.index,
                                 timestamp: frame.timestamp,
                             };
-                            // Only a closed checker refuses, and only this thread closes it.
+                            // A closed checker means the consumer stopped the run.
                             if checker.submit(&frame.luma, position).is_err() {
                                 break;
                             }
@@ -109,20 +126,28 @@ pub fn hash_y4m<R: Read + Send>(
                     }
                 }
             }
-            // Dropping the checker flushes: the frames submitted are still delivered below.
-            drop(checker);
+            // The frames submitted are still hashed and delivered below.
+            checker.close();
             read
         });
         for checked in results {
-            if pruner.as_mut().is_none_or(|p| p.keep(&checked.hash.hash)) {
-                let feature = VpdqFeature {
-                    frame: checked.position.index,
-                    quality: checked.hash.quality,
-                    hash: checked.hash.hash,
-                    timestamp: checked.position.timestamp,
-                };
-                summary.features += 1;
-                each(&feature, &checked);
+            let kept = pruner.as_mut().is_none_or(|p| p.keep(&checked.hash.hash));
+            let feature = VpdqFeature {
+                frame: checked.position.index,
+                quality: checked.hash.quality,
+                hash: checked.hash.hash,
+                timestamp: checked.position.timestamp,
+            };
+            summary.features += u64::from(kept);
+            let hashed = HashedFrame {
+                feature,
+                kept,
+                checked: &checked,
+            };
+            if each(&hashed).is_break() {
+                // Wakes the producer (its submit fails) and ends the run.
+                checker.close();
+                break;
             }
         }
         producer.join()

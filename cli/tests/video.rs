@@ -1,0 +1,337 @@
+//! End-to-end tests of `vigil video` and `vigil video-compare` on synthetic YUV4MPEG2 streams
+//! (and, when ffmpeg is on PATH, a small MP4 it encodes).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use vigil::video::expand_limited_range;
+use vigil::{Frame, PixelFormat};
+
+const W: usize = 48;
+const H: usize = 32;
+
+/// The Y plane of frame `index`: the picture changes every 10 frames (scene `index / 10`).
+fn luma(index: usize) -> Vec<u8> {
+    let scene = index / 10;
+    (0..W * H)
+        .map(|i| {
+            let (x, y) = (i % W, i / W);
+            (16 + (x * (scene + 1) * 3 + y * (7 - scene % 5) * 5 + scene * 40) % 219) as u8
+        })
+        .collect()
+}
+
+/// A 4:2:0 stream of `frames` frames at 10 frames/s.
+fn y4m(frames: usize) -> Vec<u8> {
+    let mut out =
+        format!("YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg XCOLORRANGE=LIMITED\n").into_bytes();
+    for index in 0..frames {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend(luma(index));
+        out.extend(std::iter::repeat_n(128u8, 2 * (W / 2) * (H / 2)));
+    }
+    out
+}
+
+/// What vigil must print for frame `index`: the hash of its full-range Y plane.
+fn expected_line(index: usize) -> String {
+    let mut plane = luma(index);
+    expand_limited_range(&mut plane);
+    let frame = Frame::packed(&plane, W as u32, H as u32, PixelFormat::Luma8).expect("frame");
+    let pdq = vigil::hash(&frame);
+    let millis = index * 100;
+    format!(
+        "{index},{},{},{}.{:03}",
+        pdq.quality,
+        pdq.hash,
+        millis / 1000,
+        millis % 1000
+    )
+}
+
+fn vigil_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vigil");
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let output = child.wait_with_output().expect("vigil output");
+    writer.join().expect("stdin writer");
+    output
+}
+
+fn vigil(args: &[&str]) -> Output {
+    cargo_bin_cmd!("vigil")
+        .args(args)
+        .output()
+        .expect("run vigil")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+#[test]
+fn hashes_every_frame_of_a_y4m_stream_in_the_vpdq_format() {
+    let output = vigil_with_stdin(&["video", "--backend", "cpu", "-"], &y4m(25));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
+    let expected: Vec<String> = (0..25).map(expected_line).collect();
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn seconds_per_hash_prune_and_json() {
+    // 10 frames/s, one hash a second: frames 0, 10, 20.
+    let output = vigil_with_stdin(&["video", "--seconds-per-hash", "1", "-"], &y4m(25));
+    let frames: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| l.split(',').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(frames, ["0", "10", "20"]);
+    // Pruning at 0 bits keeps the first frame of each scene.
+    let output = vigil_with_stdin(&["video", "--prune", "0", "--json", "-"], &y4m(25));
+    assert_eq!(output.status.code(), Some(0));
+    let values: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let frames: Vec<u64> = values
+        .iter()
+        .map(|v| v["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(frames, [0, 10, 20]);
+    assert_eq!(values[1]["timestamp"], 1.0);
+    assert_eq!(values[1]["hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn downsampling_changes_the_hashed_size() {
+    let full = vigil_with_stdin(&["video", "-"], &y4m(3));
+    let small = vigil_with_stdin(&["video", "--downsample", "16x16", "-"], &y4m(3));
+    assert_eq!(small.status.code(), Some(0));
+    assert_eq!(text(&small.stdout).lines().count(), 3);
+    assert_ne!(text(&full.stdout), text(&small.stdout));
+    let bad = vigil_with_stdin(&["video", "--downsample", "16", "-"], &y4m(1));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("WIDTHxHEIGHT"));
+}
+
+#[test]
+fn a_truncated_stream_prints_the_frames_before_the_fault_and_fails() {
+    let stream = y4m(5);
+    let frame_len = 6 + W * H * 3 / 2;
+    let cut = stream.len() - frame_len / 2;
+    let output = vigil_with_stdin(&["video", "-"], &stream[..cut]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(text(&output.stdout).lines().count(), 4);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("frame 4: the stream ends after"),
+        "{stderr}"
+    );
+    for bad in [&b"YUV4MPEG2 W99999 H2 F1:1\n"[..], b"not a video", b""] {
+        let output = vigil_with_stdin(&["video", "-"], bad);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(text(&output.stdout).is_empty());
+        assert!(
+            text(&output.stderr).starts_with("vigil: -:"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn y4m_files_are_read_directly_and_lists_decide() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let video = dir.path().join("clip.y4m");
+    std::fs::write(&video, y4m(30)).expect("write video");
+    let hashes = dir.path().join("clip.txt");
+    let output = vigil(&["video", "--output", path_str(&hashes), path_str(&video)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(&hashes).expect("hashes written");
+    assert_eq!(written.lines().count(), 30);
+
+    // The first scene alone, as a listed video: all of it is in the clip (README gate), but
+    // only a third of the clip is in it (query gate).
+    let first_scene = dir.path().join("scene0.txt");
+    let scene: String = written.lines().take(10).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&first_scene, scene).expect("write list");
+    let output = vigil(&["video", "--list", path_str(&first_scene), path_str(&video)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let decision = stdout.lines().last().expect("a decision line");
+    assert!(decision.contains(": match: compared 100.00%"), "{decision}");
+    assert!(
+        stdout.lines().next().unwrap().starts_with("0,0.000,0,"),
+        "{stdout}"
+    );
+    let output = vigil(&[
+        "video",
+        "--gate",
+        "query",
+        "--list",
+        path_str(&first_scene),
+        path_str(&video),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+
+    // JSON: a line per frame, then the decision.
+    let output = vigil(&[
+        "video",
+        "--json",
+        "--list",
+        path_str(&first_scene),
+        path_str(&video),
+    ]);
+    let values: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(values.len(), 31);
+    assert_eq!(values[0]["type"], "frame");
+    assert_eq!(values[0]["matches"][0]["distance"], 0);
+    assert_eq!(values[30]["type"], "video");
+    assert_eq!(values[30]["kind"], "video");
+    assert_eq!(values[30]["is_match"], true);
+}
+
+#[test]
+fn video_compare_prints_percentages_and_exits_by_decision() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let all = dir.path().join("all.txt");
+    let output = vigil_with_stdin(&["video", "-"], &y4m(30));
+    std::fs::write(&all, &output.stdout).expect("write");
+    let part = dir.path().join("part.txt");
+    let first: String = text(&output.stdout)
+        .lines()
+        .take(10)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&part, first).expect("write");
+    let (all, part) = (path_str(&all), path_str(&part));
+
+    let output = vigil(&["video-compare", all, part]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("query"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("match: compared 100.00%"),
+        "{stdout}"
+    );
+    assert_eq!(
+        vigil(&["video-compare", "--gate", "query", all, part])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        vigil(&["video-compare", "--gate", "either", all, part])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        vigil(&["video-compare", "--pc", "100", "--pq", "50", all, part])
+            .status
+            .code(),
+        Some(1)
+    );
+
+    let output = vigil(&["video-compare", "--json", part, all]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["gate"], "compared");
+    assert_eq!(value["query_percent"], 100.0);
+    assert!(value["compared_percent"].as_f64().unwrap() < 80.0);
+    assert_eq!(value["is_match"], false);
+    assert_eq!(output.status.code(), Some(1));
+
+    let missing = vigil(&["video-compare", all, "no/such/file.txt"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn other_files_go_through_ffmpeg_or_say_how_to_install_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp4 = dir.path().join("clip.mp4");
+    let empty_path = dir.path().join("bin");
+    std::fs::create_dir(&empty_path).expect("mkdir");
+    std::fs::write(&mp4, b"not really an mp4").expect("write");
+    let output = cargo_bin_cmd!("vigil")
+        .args(["video", path_str(&mp4)])
+        .env("PATH", &empty_path)
+        .output()
+        .expect("run vigil");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("apt-get install ffmpeg") && stderr.contains("brew install ffmpeg"),
+        "{stderr}"
+    );
+
+    let has_ffmpeg = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_ffmpeg {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "ffmpeg is not on PATH and CI=true: scripts/test installs it"
+        );
+        eprintln!("skipped the MP4 half: ffmpeg is not on PATH");
+        return;
+    }
+    let output = vigil(&["video", path_str(&mp4)]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("ffmpeg failed"),
+        "{}",
+        text(&output.stderr)
+    );
+    // A real MP4: 12 frames of ffmpeg's test pattern.
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=96x64:rate=12",
+            "-frames:v",
+            "12",
+        ])
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&mp4)
+        .status()
+        .expect("ffmpeg");
+    assert!(made.success());
+    let output = vigil(&["video", path_str(&mp4)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 12);
+    assert!(
+        lines[11].starts_with("11,") && lines[11].ends_with(",0.917"),
+        "{}",
+        lines[11]
+    );
+}
