@@ -30,7 +30,8 @@ Input:
   ffmpeg writes (C420jpeg, C420paldv, C420mpeg2, C420, C422, C444, C444alpha, C411, Cmono); the
   Y plane is hashed, limited range expanded to full range as ffmpeg's gray does. Any other file
   is decoded by running ffmpeg (it must be on PATH):
-      ffmpeg -v error -i FILE -map 0:v:0 -vsync passthrough -pix_fmt gray -f yuv4mpegpipe -
+      ffmpeg -v error -i FILE -map 0:v:0 -vsync passthrough -f yuv4mpegpipe -
+  (8-bit formats YUV4MPEG2 carries pass unconverted; others are converted to the nearest).
   Frame numbers count decoded frames from 0; timestamps come from the frame rate (F tag).
 
 Output:
