@@ -205,14 +205,7 @@ pub fn list_frames(list: &HashList) -> Vec<PdqHash> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hash_with(bits: &[usize]) -> Hash256 {
-        let mut hash = Hash256::ZERO;
-        for &bit in bits {
-            hash.set_bit(bit);
-        }
-        hash
-    }
+    use crate::video::tests::hash_with_bits as hash_with;
 
     fn frame(hash: Hash256, quality: u8) -> PdqHash {
         PdqHash { hash, quality }

@@ -65,3 +65,17 @@ pub use prune::Pruner;
 pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};
 pub use vpdq_format::{Seconds3, VpdqFeature};
 pub use vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_y4m};
+
+#[cfg(test)]
+mod tests {
+    use crate::Hash256;
+
+    /// A hash with exactly `bits` set.
+    pub(crate) fn hash_with_bits(bits: &[usize]) -> Hash256 {
+        let mut hash = Hash256::ZERO;
+        for &bit in bits {
+            hash.set_bit(bit);
+        }
+        hash
+    }
+}

@@ -50,14 +50,7 @@ impl Pruner {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn with_bits(bits: &[usize]) -> Hash256 {
-        let mut hash = Hash256::ZERO;
-        for &bit in bits {
-            hash.set_bit(bit);
-        }
-        hash
-    }
+    use crate::video::tests::hash_with_bits as with_bits;
 
     #[test]
     fn compares_with_the_last_kept_frame_not_the_last_frame() {
