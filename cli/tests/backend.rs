@@ -24,10 +24,17 @@ fn every_backend_prints_the_same_hashes() {
     assert!(!cpu.stdout.is_empty());
     assert_eq!(hash_with("auto").stdout, cpu.stdout, "auto");
     let gpu = hash_with("gpu");
-    if gpu.status.success() {
+    let stderr = String::from_utf8_lossy(&gpu.stderr);
+    if cfg!(not(feature = "gpu")) {
+        // The CPU-only build (`--no-default-features`) must refuse clearly, CI or not.
+        assert!(!gpu.status.success());
+        assert!(
+            stderr.contains("built without the `gpu` feature"),
+            "{stderr}"
+        );
+    } else if gpu.status.success() {
         assert_eq!(gpu.stdout, cpu.stdout, "gpu");
     } else {
-        let stderr = String::from_utf8_lossy(&gpu.stderr);
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "--backend gpu failed under CI=true (lavapipe must be installed): {stderr}"
