@@ -411,3 +411,32 @@ fn vpdq_lists_are_read() {
     let first = text(&output.stdout).lines().next().unwrap().to_owned();
     assert_eq!(first, format!("0,0,{},0", path.display()));
 }
+
+/// The demo list `scripts/demo` checks golden/inputs against stays in step with the inputs: it
+/// matches a near duplicate (3 bits) and, with `--dihedral`, a rotated copy, and nothing else.
+#[test]
+fn bundled_demo_list_matches_its_two_inputs() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let list = format!("{root}/golden/demo-list.csv");
+    let inputs = format!("{root}/golden/inputs");
+    let output = vigil(&["match", "--list", &list, "--dihedral", &inputs]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let matches: Vec<Vec<String>> = text(&output.stdout)
+        .lines()
+        .map(|line| line.split(',').map(str::to_owned).collect())
+        .collect();
+    let summary: Vec<(&str, &str, &str, &str)> = matches
+        .iter()
+        .map(|f| {
+            let file = f[0].rsplit('/').next().unwrap_or_default();
+            (file, f[1].as_str(), f[2].as_str(), f[4].as_str())
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("photo-320x240-rgb8.png", "3", "original", "demo-0001"),
+            ("text-400x300-luma8.png", "0", "rotate90", "demo-0002"),
+        ]
+    );
+}
