@@ -18,29 +18,15 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use vigil::Frame;
-use vigil_benches::{CASES, case_name, synthetic_frames};
+use vigil_benches::{CASES, case_name, criterion_config, synthetic_frames};
 
 /// Distinct synthetic frames per case.
 const DISTINCT: u32 = 8;
 /// Frames per `hash_batch` call in the all-threads group.
 const BATCH: usize = 32;
 
-fn quick() -> bool {
-    std::env::var_os("VIGIL_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
 fn config() -> Criterion {
-    let c = Criterion::default();
-    if quick() {
-        // Criterion's minimum sample size is 10.
-        c.sample_size(10)
-            .warm_up_time(Duration::from_millis(10))
-            .measurement_time(Duration::from_millis(50))
-    } else {
-        c.sample_size(50)
-            .warm_up_time(Duration::from_secs(2))
-            .measurement_time(Duration::from_secs(8))
-    }
+    criterion_config(50, Duration::from_secs(2), Duration::from_secs(8))
 }
 
 fn one_thread(c: &mut Criterion) {

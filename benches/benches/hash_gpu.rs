@@ -9,14 +9,11 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use vigil::gpu::GpuHasher;
 use vigil::synthetic::synthetic_frame;
 use vigil::{Frame, PixelFormat};
+use vigil_benches::{criterion_config, quick};
 
 const SIZES: [(u32, u32); 3] = [(1920, 1080), (1280, 720), (640, 360)];
 const BATCHES: [usize; 4] = [1, 8, 32, 128];
 const DISTINCT_FRAMES: u32 = 16;
-
-fn quick() -> bool {
-    std::env::var("VIGIL_BENCH_QUICK").is_ok_and(|v| v != "0")
-}
 
 fn hash_gpu(c: &mut Criterion) {
     let gpu = match GpuHasher::new() {
@@ -37,16 +34,6 @@ fn hash_gpu(c: &mut Criterion) {
             .map(|i| synthetic_frame(width, height, PixelFormat::Rgb8, i))
             .collect();
         let mut group = c.benchmark_group(format!("gpu[{adapter}]/rgb8_{width}x{height}"));
-        if quick() {
-            group
-                .sample_size(10)
-                .warm_up_time(Duration::from_millis(10))
-                .measurement_time(Duration::from_millis(50));
-        } else {
-            group
-                .sample_size(10)
-                .measurement_time(Duration::from_secs(5));
-        }
         for &batch in batches {
             let frames: Vec<Frame<'_>> = (0..batch)
                 .map(|k| {
@@ -63,5 +50,9 @@ fn hash_gpu(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, hash_gpu);
+criterion_group! {
+    name = benches;
+    config = criterion_config(10, Duration::from_secs(3), Duration::from_secs(5));
+    targets = hash_gpu
+}
 criterion_main!(benches);

@@ -22,28 +22,16 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use vigil::Hash256;
 use vigil::matcher::{FlatIndex, MihIndex, Platform, QUERY_BLOCK};
+use vigil_benches::{criterion_config, quick};
 
 const RADIUS: u32 = 31;
-
-fn quick() -> bool {
-    std::env::var_os("VIGIL_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 fn list_len() -> usize {
     if quick() { 50_000 } else { 1_000_000 }
 }
 
 fn config() -> Criterion {
-    let c = Criterion::default();
-    if quick() {
-        c.sample_size(10)
-            .warm_up_time(Duration::from_millis(10))
-            .measurement_time(Duration::from_millis(50))
-    } else {
-        c.sample_size(20)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(4))
-    }
+    criterion_config(20, Duration::from_secs(1), Duration::from_secs(4))
 }
 
 /// `n` random hashes from a seeded xorshift64*.

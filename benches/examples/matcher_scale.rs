@@ -27,15 +27,12 @@ use std::time::{Duration, Instant};
 use vigil::Hash256;
 use vigil::lists::HashList;
 use vigil::matcher::{FlatIndex, MihIndex, Platform};
+use vigil_benches::quick;
 
 /// Queries per batch.
 const BATCH: usize = 256;
 /// The radius searched (PDQ's usual threshold).
 const RADIUS: u32 = 31;
-
-fn quick() -> bool {
-    std::env::var_os("VIGIL_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 /// `n` random hashes from a seeded xorshift64*.
 fn random_hashes(n: usize, seed: u64) -> Vec<Hash256> {

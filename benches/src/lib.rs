@@ -4,8 +4,30 @@
 //! `benches/reference_pdqhash.py` mirrors that generator in numpy, so the reference `pdqhash` is
 //! timed on the very pixels vigil is timed on.
 
+use std::time::Duration;
+
+use criterion::Criterion;
 use vigil::PixelFormat;
 pub use vigil::synthetic::{synthetic_frame, synthetic_frames};
+
+/// `VIGIL_BENCH_QUICK` set (and not `0`): a smoke run that shrinks every bench to seconds.
+pub fn quick() -> bool {
+    std::env::var_os("VIGIL_BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Criterion with these sample size and times, or the quick run's when [`quick`] (criterion's
+/// minimum sample size, 10, and milliseconds).
+pub fn criterion_config(sample_size: usize, warm_up: Duration, measurement: Duration) -> Criterion {
+    let (sample_size, warm_up, measurement) = if quick() {
+        (10, Duration::from_millis(10), Duration::from_millis(50))
+    } else {
+        (sample_size, warm_up, measurement)
+    };
+    Criterion::default()
+        .sample_size(sample_size)
+        .warm_up_time(warm_up)
+        .measurement_time(measurement)
+}
 
 /// The cases of issue 3: three decoded RGB video sizes and one grey square.
 pub const CASES: [(u32, u32, PixelFormat); 4] = [

@@ -1,26 +1,13 @@
 //! End-to-end tests of `vigil match` and `vigil list`.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use std::path::{Path, PathBuf};
+
 use vigil::Hash256;
 use vigil::decode::{DecodeOptions, decode_file};
 
-fn vigil(args: &[&str]) -> Output {
-    cargo_bin_cmd!("vigil")
-        .args(args)
-        .output()
-        .expect("run vigil")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 temp path")
-}
+use common::{path_str, text, vigil};
 
 /// A square image with diagonal structure (so its rotations hash differently), `side` pixels.
 fn write_image(path: &Path, side: u32, seed: u32) {

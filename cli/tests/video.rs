@@ -1,13 +1,16 @@
 //! End-to-end tests of `vigil video` and `vigil video-compare` on synthetic YUV4MPEG2 streams
 //! (and, when ffmpeg is on PATH, a small MP4 it encodes).
 
+mod common;
+
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use vigil::video::expand_limited_range;
 use vigil::{Frame, PixelFormat};
+
+use common::{path_str, text, vigil};
 
 const W: usize = 48;
 const H: usize = 32;
@@ -67,21 +70,6 @@ fn vigil_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let output = child.wait_with_output().expect("vigil output");
     writer.join().expect("stdin writer");
     output
-}
-
-fn vigil(args: &[&str]) -> Output {
-    cargo_bin_cmd!("vigil")
-        .args(args)
-        .output()
-        .expect("run vigil")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8")
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
 }
 
 #[test]
