@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use vigil::lists::{HashList, ListFormat};
 use vigil::matcher::{MatchOptions, Matcher, QueryOutcome};
-use vigil::video::ffmpeg::FfmpegDecoder;
+use vigil::video::ffmpeg::{FfmpegDecoder, FfmpegError};
 use vigil::video::y4m::Y4mReader;
 use vigil::video::{
     CompareOptions, FrameChecker, Gate, HashedFrame, Seconds3, StreamError, VideoComparison,
@@ -443,8 +443,18 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
             decoder.kill();
             Ok(())
         }
-        Some(decoder) => decoder.finish().map_err(|e| e.to_string()),
+        Some(decoder) => decoder.finish(),
         None => Ok(()),
+    };
+    // A damaged file ffmpeg decoded around: every frame it gave was hashed and is reported as
+    // usual, then the damage is an error (exit status 2).
+    let mut damage = None;
+    let decoded = match decoded {
+        Err(FfmpegError::Damaged { message }) => {
+            damage = Some(message);
+            Ok(())
+        }
+        other => other.map_err(|e| e.to_string()),
     };
     match (result, decoded) {
         (_, Err(message)) => return Err(format!("{}: {message}", args.input.display())),
@@ -465,6 +475,14 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     }
     let matched = writer.decisions(&lists, &decision)?;
     writer.finish_output()?;
+    if let Some(message) = damage {
+        report_error(&format!(
+            "{}: the video is damaged; the frames ffmpeg could decode were hashed. ffmpeg \
+             reported: {message}",
+            args.input.display()
+        ));
+        return Ok(Outcome::SomeFailed);
+    }
     Ok(match &matcher {
         None => Outcome::Success,
         Some(_) => decision_outcome(matched),

@@ -296,23 +296,7 @@ fn other_files_go_through_ffmpeg_or_say_how_to_install_it() {
         text(&output.stderr)
     );
     // A real MP4: 12 frames of ffmpeg's test pattern.
-    let made = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=96x64:rate=12",
-            "-frames:v",
-            "12",
-        ])
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&mp4)
-        .status()
-        .expect("ffmpeg");
-    assert!(made.success());
+    encode_test_pattern(&mp4, 12);
     let output = vigil(&["video", path_str(&mp4)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
@@ -322,4 +306,43 @@ fn other_files_go_through_ffmpeg_or_say_how_to_install_it() {
         "{}",
         lines[11]
     );
+
+    // A longer one cut short: ffmpeg decodes what it can and exits 0; vigil prints those
+    // frames, then says the video is damaged and exits 2.
+    let whole = mp4.with_file_name("whole.mp4");
+    encode_test_pattern(&whole, 48);
+    let all = text(&vigil(&["video", path_str(&whole)]).stdout);
+    let bytes = std::fs::read(&whole).expect("read mp4");
+    let cut = mp4.with_file_name("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).expect("write cut mp4");
+    let output = vigil(&["video", path_str(&cut)]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the video is damaged"), "{stderr}");
+    let printed = text(&output.stdout);
+    assert!((1..48).contains(&printed.lines().count()), "{printed}");
+    for (got, want) in printed.lines().zip(all.lines()) {
+        assert_eq!(got, want);
+    }
+}
+
+/// `frames` frames of ffmpeg's test pattern, 96×64 at 12 frames/s, H.264 in MP4 with the index
+/// first (so a file cut short still opens, as a partial upload would).
+fn encode_test_pattern(path: &std::path::Path, frames: u32) {
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=96x64:rate=12",
+        ])
+        .args(["-frames:v", &frames.to_string()])
+        .args(["-pix_fmt", "yuv420p", "-movflags", "+faststart"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg");
+    assert!(made.success());
 }

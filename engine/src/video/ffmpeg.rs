@@ -41,6 +41,11 @@ pub enum FfmpegError {
     /// ffmpeg's output is not a YUV4MPEG2 stream (it failed before writing one).
     #[error("ffmpeg failed: {message}")]
     Failed { message: String },
+    /// ffmpeg decoded the video to its end but reported errors on the way (a truncated or
+    /// damaged file: ffmpeg skips what it cannot decode and still exits 0). The frames it
+    /// did decode were delivered; the video is not whole.
+    #[error("the video is damaged; ffmpeg reported: {message}")]
+    Damaged { message: String },
     /// The stream ffmpeg wrote cannot be read.
     #[error(transparent)]
     Stream(#[from] Y4mError),
@@ -94,11 +99,20 @@ impl FfmpegDecoder {
         }
     }
 
-    /// Waits for ffmpeg to exit; an error with its message unless it succeeded. Call it after
-    /// the stream ended (or failed): a decoding error shows here.
+    /// Waits for ffmpeg to exit; an error with its message unless it succeeded without a
+    /// word. Call it after the stream ended (or failed): a decoding error shows here, and so
+    /// does damage ffmpeg decoded around ([`FfmpegError::Damaged`]: it runs with `-v error`,
+    /// so anything it writes is an error).
     pub fn finish(mut self) -> Result<(), FfmpegError> {
         match self.child.wait() {
-            Ok(status) if status.success() => Ok(()),
+            Ok(status) if status.success() => {
+                let message = self.error_output();
+                if message.is_empty() {
+                    Ok(())
+                } else {
+                    Err(FfmpegError::Damaged { message })
+                }
+            }
             Ok(status) => {
                 let message = self.error_output();
                 Err(FfmpegError::Failed {

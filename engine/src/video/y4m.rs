@@ -328,13 +328,16 @@ fn parse_header(line: &[u8]) -> Result<Y4mHeader, Y4mError> {
         let Ok(text) = std::str::from_utf8(tag) else {
             return Err(bad(format!("tag {} is not text", shown(tag))));
         };
-        let (key, value) = text.split_at(1);
+        // The key is the tag's first character, which need not be one byte.
+        let mut chars = text.chars();
+        let key = chars.next();
+        let value = chars.as_str();
         match key {
-            "W" => width = Some(parse_side("width", value)?),
-            "H" => height = Some(parse_side("height", value)?),
-            "F" => rate = Some(parse_rate(value)?),
-            "C" => chroma = Some(parse_chroma(value)?),
-            "X" => {
+            Some('W') => width = Some(parse_side("width", value)?),
+            Some('H') => height = Some(parse_side("height", value)?),
+            Some('F') => rate = Some(parse_rate(value)?),
+            Some('C') => chroma = Some(parse_chroma(value)?),
+            Some('X') => {
                 if let Some(value) = value.strip_prefix("COLORRANGE=") {
                     range = match value {
                         "FULL" => Some(LumaRange::Full),
@@ -583,6 +586,28 @@ mod tests {
         );
         assert!(reader.luma.capacity() < 1 << 20);
         assert!(reader.next_frame().unwrap().is_none());
+    }
+
+    /// Tags are UTF-8 text whose first character is the key: a multi-byte first character is
+    /// an unknown tag, not a split inside a character.
+    #[test]
+    fn multi_byte_tags_are_unknown_tags() {
+        for header in [
+            "YUV4MPEG2 W8 H8 F25:1 é",
+            "YUV4MPEG2 W8 H8 F25:1 €x Cmono",
+            "YUV4MPEG2 🦀",
+        ] {
+            let mut bytes = header.as_bytes().to_vec();
+            bytes.extend_from_slice(b"\nFRAME\n");
+            bytes.extend_from_slice(&[0u8; 64]);
+            let _ = read_all(&bytes);
+        }
+        let bytes = b"YUV4MPEG2 W8 H8 F25:1 \xc3\xa9 Cmono\nFRAME\n";
+        let mut bytes = bytes.to_vec();
+        bytes.extend_from_slice(&[7u8; 64]);
+        let (frames, error) = read_all(&bytes);
+        assert!(error.is_none(), "unknown tags are ignored: {error:?}");
+        assert_eq!(frames.len(), 1);
     }
 
     #[test]
