@@ -145,6 +145,18 @@ pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
             }
         }
     }
+    // A GPU batch that failed was hashed on the CPU: its row would not be the GPU's speed.
+    #[cfg(feature = "gpu")]
+    for gpu in hashers.iter().filter_map(Hasher::gpu) {
+        if gpu.cpu_fallbacks() > 0 {
+            crate::report_error(&format!(
+                "{} GPU batches failed and were hashed on the CPU: the GPU rows are not the GPU's \
+                 speed (VIGIL_LOG=warn shows why)",
+                gpu.cpu_fallbacks()
+            ));
+            return Ok(Outcome::SomeFailed);
+        }
+    }
     let peak = peak_memory_mb();
     if args.json {
         writeln!(

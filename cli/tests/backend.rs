@@ -34,6 +34,8 @@ fn every_backend_prints_the_same_hashes() {
         );
     } else if gpu.status.success() {
         assert_eq!(gpu.stdout, cpu.stdout, "gpu");
+        // Hashed by the shaders, not by the CPU fallback (which warns on stderr).
+        assert!(!stderr.contains("on the CPU instead"), "{stderr}");
     } else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),

@@ -1,5 +1,5 @@
-//! The GPU backend against the CPU: every stage's output on random frames of every size and
-//! format, the golden hashes, and the CPU fallback when a batch fails. These run the real WGSL
+//! The GPU backend against the CPU: every stage's output on the golden frames and on random
+//! frames of every size and format, the golden hashes, and the CPU fallback when a batch fails. These run the real WGSL
 //! shaders on whatever adapter is found (Mesa's lavapipe in CI).
 
 use vigil::cpu::stage_outputs;
@@ -97,9 +97,9 @@ fn first_difference(label: &str, frame: &Frame<'_>, gpu: &GpuStageOutputs) -> Op
     None
 }
 
-fn assert_stages_equal(gpu: &vigil::gpu::GpuHasher, frames: &[RandomFrame]) {
-    let views: Vec<Frame<'_>> = frames.iter().map(RandomFrame::frame).collect();
-    let outputs = gpu.stage_outputs(&views).expect("GPU batch");
+/// Every stage of every frame, GPU against CPU, frames hashed as one batch.
+fn assert_stages_equal(gpu: &vigil::gpu::GpuHasher, views: &[Frame<'_>]) {
+    let outputs = gpu.stage_outputs(views).expect("GPU batch");
     let mut differences = Vec::new();
     for (k, (frame, output)) in views.iter().zip(&outputs).enumerate() {
         let label = format!(
@@ -147,7 +147,7 @@ fn gpu_stages_equal_cpu_on_random_frames() {
             if (w, h) == (4000, 3000) && !matches!(format, PixelFormat::Rgb8 | PixelFormat::Nv12) {
                 continue; // two formats at the largest size keep the software rasteriser quick
             }
-            assert_stages_equal(&gpu, &[RandomFrame::new(&mut rng, w, h, format)]);
+            assert_stages_equal(&gpu, &[RandomFrame::new(&mut rng, w, h, format).frame()]);
         }
     }
     // A batch of 7 mixed sizes and formats, with a frame too small to hash among them.
@@ -162,7 +162,10 @@ fn gpu_stages_equal_cpu_on_random_frames() {
             RandomFrame::new(&mut rng, w, h, format)
         })
         .collect();
-    assert_stages_equal(&gpu, &mixed);
+    assert_stages_equal(
+        &gpu,
+        &mixed.iter().map(RandomFrame::frame).collect::<Vec<_>>(),
+    );
     // Hundreds of small frames in one batch.
     let many: Vec<RandomFrame> = (0..300)
         .map(|k| {
@@ -171,7 +174,10 @@ fn gpu_stages_equal_cpu_on_random_frames() {
             RandomFrame::new(&mut rng, w, h, format)
         })
         .collect();
-    assert_stages_equal(&gpu, &many);
+    assert_stages_equal(
+        &gpu,
+        &many.iter().map(RandomFrame::frame).collect::<Vec<_>>(),
+    );
 }
 
 #[test]
@@ -187,6 +193,8 @@ fn gpu_golden_hashes_match_the_manifest() {
         .zip(&buffers)
         .map(|(case, bytes)| case.frame(bytes).expect("golden frame"))
         .collect();
+    // Stage by stage first (a difference names its stage), then the hashes as users get them.
+    assert_stages_equal(&gpu, &frames);
     let hashed = gpu.hash_dihedral_batch(&frames);
     let mut differences = Vec::new();
     for (case, ours) in cases.iter().zip(&hashed) {
@@ -205,6 +213,11 @@ fn gpu_golden_hashes_match_the_manifest() {
         differences.is_empty(),
         "GPU golden differences:\n{}",
         differences.join("\n")
+    );
+    assert_eq!(
+        gpu.cpu_fallbacks(),
+        0,
+        "every golden case was hashed by the shaders"
     );
     println!("{} golden cases equal on the GPU", cases.len());
 }
@@ -236,12 +249,14 @@ fn gpu_validation_failure_falls_back_to_cpu() {
         expected,
         "the failed batch was re-run on the CPU"
     );
+    assert_eq!(gpu.cpu_fallbacks(), 1, "the injected fault happened");
     assert!(!gpu.is_lost());
     assert_eq!(
         gpu.hash_dihedral_batch(&views),
         expected,
         "the device still works afterwards"
     );
+    assert_eq!(gpu.cpu_fallbacks(), 1, "and hashes on the GPU again");
 }
 
 #[test]
@@ -262,8 +277,32 @@ fn gpu_device_loss_falls_back_to_cpu() {
     );
     assert!(gpu.is_lost());
     assert_eq!(
+        gpu.cpu_fallbacks(),
+        3,
+        "all three batches re-ran on the CPU"
+    );
+    assert_eq!(
         gpu.hash_dihedral_batch(&views),
         expected,
         "later batches run on the CPU"
     );
+}
+
+/// Inputs larger than one batch: several batches in flight (batch k+1 submitted before batch
+/// k is collected), every one hashed by the shaders, results in input order.
+#[test]
+fn gpu_multi_batch_pipeline_keeps_order_without_fallback() {
+    let Some(gpu) = gpu_or_skip("gpu_multi_batch_pipeline_keeps_order_without_fallback") else {
+        return;
+    };
+    let gpu = gpu.with_max_batch_frames(3);
+    let mut rng = SplitMix64::new(13);
+    let mut frames = fallback_frames(&mut rng);
+    frames.extend(fallback_frames(&mut rng));
+    let views: Vec<Frame<'_>> = frames.iter().map(RandomFrame::frame).collect();
+    assert_eq!(
+        gpu.hash_dihedral_batch(&views),
+        vigil::hash_dihedral_batch(&views)
+    );
+    assert_eq!(gpu.cpu_fallbacks(), 0, "six batches, all on the GPU");
 }

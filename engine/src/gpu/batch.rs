@@ -16,6 +16,9 @@ const CELLS: u64 = (DOWNSAMPLED * DOWNSAMPLED) as u64;
 const DCT_CELLS: u64 = (DCT_SIDE * DCT_SIDE) as u64;
 /// Words of hash output per frame: 8 orientations × 8 words.
 const HASH_WORDS: u64 = 64;
+/// The largest buffer whose size per frame does not depend on the frame (the downsampled
+/// 64×64 words; the DCT and hash buffers are smaller): a batch must keep it within a binding.
+pub(super) const FIXED_BYTES_PER_FRAME: u64 = CELLS * 4;
 /// How long to wait for one batch before calling the device lost.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(120);
 

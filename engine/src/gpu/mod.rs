@@ -9,12 +9,13 @@ mod layout;
 mod shaders;
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use batch::{GpuStageOutputs, InjectedFault};
 pub use device::{AdapterDescription, GpuError, adapters};
 
 use crate::frame::Frame;
-use crate::gpu::batch::InFlight;
+use crate::gpu::batch::{FIXED_BYTES_PER_FRAME, InFlight};
 use crate::gpu::device::GpuDevice;
 use crate::gpu::layout::{columns_words, region_bytes};
 use crate::hash::{DihedralHashes, Hash256};
@@ -28,6 +29,8 @@ pub struct GpuHasher {
     device: GpuDevice,
     max_batch_frames: usize,
     fault: Mutex<Option<InjectedFault>>,
+    /// Batches that failed on the GPU and were hashed on the CPU instead.
+    cpu_fallbacks: AtomicU64,
 }
 
 impl GpuHasher {
@@ -37,6 +40,7 @@ impl GpuHasher {
             device: GpuDevice::new()?,
             max_batch_frames: DEFAULT_MAX_BATCH_FRAMES,
             fault: Mutex::new(None),
+            cpu_fallbacks: AtomicU64::new(0),
         })
     }
 
@@ -49,6 +53,13 @@ impl GpuHasher {
     /// The adapter in use.
     pub fn adapter(&self) -> &AdapterDescription {
         &self.device.adapter
+    }
+
+    /// How many batches failed on the GPU and were hashed on the CPU instead since this hasher
+    /// was opened (each also logs a warning). The results are the same either way; a count that
+    /// grows says the GPU is not doing the work (a lost device, a driver fault).
+    pub fn cpu_fallbacks(&self) -> u64 {
+        self.cpu_fallbacks.load(Ordering::Relaxed)
     }
 
     /// Makes the next GPU batch fail in the given way (tests of the CPU fallback).
@@ -170,6 +181,7 @@ impl GpuHasher {
                 }
             }
             Err(error) => {
+                self.cpu_fallbacks.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     "GPU batch of {} frames failed ({error}); hashing it on the CPU instead",
                     indices.len()
@@ -189,9 +201,14 @@ impl GpuHasher {
         region_bytes(frame).next_multiple_of(4) <= limit && columns_words(frame) * 4 <= limit
     }
 
-    /// Groups frames (by index) into batches within the buffer limits and the frame cap.
+    /// Groups frames (by index) into batches within the buffer limits and the frame cap: the
+    /// pixels, the columns, and the buffers of a fixed size per frame must each fit a binding.
     fn split(&self, frames: &[Frame<'_>], indices: &[usize]) -> Vec<Vec<usize>> {
         let limit = self.device.max_binding();
+        let max_frames = self
+            .max_batch_frames
+            .min((limit / FIXED_BYTES_PER_FRAME) as usize)
+            .max(1);
         let mut batches: Vec<Vec<usize>> = Vec::new();
         let (mut pixels, mut columns) = (0u64, 0u64);
         for &index in indices {
@@ -201,7 +218,7 @@ impl GpuHasher {
                 columns_words(frame) * 4,
             );
             let full = batches.last().is_none_or(|batch| {
-                batch.len() >= self.max_batch_frames || pixels + p > limit || columns + c > limit
+                batch.len() >= max_frames || pixels + p > limit || columns + c > limit
             });
             if full {
                 batches.push(Vec::new());

@@ -66,7 +66,10 @@ use std::time::Duration;
 
 use super::downsample::downsample;
 use crate::matcher::{Matcher, Query, QueryOutcome};
-use crate::{DihedralHashes, Error, Frame, Hasher, MAX_SIDE, PdqHash, PixelFormat, Result};
+use crate::{
+    ActiveBackend, DihedralHashes, Error, Frame, Hash256, Hasher, MAX_SIDE, PdqHash, PixelFormat,
+    Result,
+};
 
 /// Where a frame sits in its video: the caller's frame number and timestamp, handed back with
 /// its result (the checker does not interpret them).
@@ -124,8 +127,8 @@ impl CheckerBuilder {
         self
     }
 
-    /// Most frames hashed as one batch (default: twice the worker threads, 4 to 32). The worker
-    /// does not wait for a batch to fill: it takes what is queued.
+    /// Most frames hashed as one batch (default: 32 on a GPU; on the CPU twice the worker
+    /// threads, 4 to 32). The worker does not wait for a batch to fill: it takes what is queued.
     pub fn batch_size(mut self, frames: usize) -> Self {
         self.batch_size = NonZeroUsize::new(frames);
         self
@@ -162,10 +165,13 @@ impl CheckerBuilder {
                 return Err(Error::FrameTooLarge { width, height });
             }
         }
-        let batch_size = self.batch_size.map_or_else(
-            || (2 * rayon::current_num_threads()).clamp(4, 32),
-            NonZeroUsize::get,
-        );
+        let default_batch = if matches!(self.hasher.active(), ActiveBackend::Gpu(_)) {
+            // A GPU wants frames by the dozen; the CPU backend one per thread or two.
+            32
+        } else {
+            (2 * rayon::current_num_threads()).clamp(4, 32)
+        };
+        let batch_size = self.batch_size.map_or(default_batch, NonZeroUsize::get);
         let capacity = self
             .capacity
             .map_or(4 * batch_size, NonZeroUsize::get)
@@ -538,9 +544,21 @@ impl Worker {
     }
 
     fn check(&self, batch: &[QueuedFrame]) -> Vec<CheckedFrame> {
-        // Every queued frame was built valid from a valid frame.
-        let frames: Vec<Frame<'_>> = batch.iter().filter_map(|f| f.frame().ok()).collect();
-        let hashes = self.hasher.hash_dihedral_batch(&frames);
+        // Every queued frame was copied from a valid frame, so it is valid; were one not, it
+        // would get the hash of an empty frame (all zero, quality 0) rather than shift the
+        // results of the others.
+        let frames: Vec<Option<Frame<'_>>> = batch.iter().map(|f| f.frame().ok()).collect();
+        let valid: Vec<Frame<'_>> = frames.iter().flatten().copied().collect();
+        let mut hashed = self.hasher.hash_dihedral_batch(&valid).into_iter();
+        let hashes: Vec<DihedralHashes> = frames
+            .iter()
+            .map(|frame| {
+                frame.and_then(|_| hashed.next()).unwrap_or(DihedralHashes {
+                    hashes: [Hash256::ZERO; 8],
+                    quality: 0,
+                })
+            })
+            .collect();
         let outcomes = self.matcher.as_ref().map(|matcher| {
             let queries: Vec<Query> = hashes
                 .iter()
