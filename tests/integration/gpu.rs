@@ -1,6 +1,6 @@
 //! The GPU backend against the CPU: every stage's output on the golden frames and on random
-//! frames of every size and format, the golden hashes, and the CPU fallback when a batch fails. These run the real WGSL
-//! shaders on whatever adapter is found (Mesa's lavapipe in CI).
+//! frames of every size and format, the golden hashes, and the CPU fallback when a batch
+//! fails. These run the real WGSL shaders on whatever adapter is found (Mesa's lavapipe in CI).
 
 use vigil::cpu::stage_outputs;
 use vigil::gpu::{GpuStageOutputs, InjectedFault};
