@@ -33,17 +33,35 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "1920x1080,1280x720,640x360", value_parser = parse_size)]
     pub size: Vec<(u32, u32)>,
 
-    /// Frames per batch, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
+    /// Frames per batch, comma separated (1 to 65536).
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32,128", value_parser = parse_batch)]
     pub batch: Vec<usize>,
 
-    /// Seconds to spend on each measurement (at least two batches are timed).
-    #[arg(long, default_value_t = 1.0)]
+    /// Seconds to spend on each measurement, up to an hour (at least two batches are timed).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_seconds)]
     pub seconds: f64,
 
     /// Print JSON Lines instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_batch(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n @ 1..=65536) => Ok(n),
+        _ => Err(format!(
+            "expected a batch size from 1 to 65536, got {value:?}"
+        )),
+    }
+}
+
+fn parse_seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(format!(
+            "expected seconds above 0 and up to 3600, got {value:?}"
+        )),
+    }
 }
 
 fn parse_size(value: &str) -> Result<(u32, u32), String> {
@@ -108,14 +126,15 @@ pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
             }
         }
         for &(width, height) in &args.size {
-            let pool: Vec<Vec<u8>> = (0..DISTINCT_FRAMES as u32)
+            // Fewer distinct frames for huge sizes: the pool stays within about 2 GiB.
+            let frame_bytes = width as usize * height as usize * 3;
+            let distinct = ((2usize << 30) / frame_bytes).clamp(1, DISTINCT_FRAMES);
+            let pool: Vec<Vec<u8>> = (0..distinct as u32)
                 .map(|index| synthetic_frame(width, height, PixelFormat::Rgb8, index))
                 .collect();
             for &batch in &args.batch {
                 let frames: Vec<Frame<'_>> = (0..batch.max(1))
-                    .map(|k| {
-                        Frame::packed(&pool[k % DISTINCT_FRAMES], width, height, PixelFormat::Rgb8)
-                    })
+                    .map(|k| Frame::packed(&pool[k % pool.len()], width, height, PixelFormat::Rgb8))
                     .collect::<Result<_, _>>()
                     .map_err(|e| e.to_string())?;
                 let per_batch = time_batches(

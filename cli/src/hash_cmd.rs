@@ -17,6 +17,10 @@ use crate::{Outcome, report_error};
 /// chunk is twice the worker threads when that is more. Output starts after the first chunk, and
 /// only one chunk of decoded pixels is held in memory at a time.
 pub const MIN_CHUNK: usize = 8;
+/// Most bytes the images of one chunk may take to decode together (each file on its own is
+/// bounded by [`DecodeOptions::max_alloc`], 1 GiB by default): a folder of large images is
+/// decoded a few at a time instead of 2 × threads at once.
+pub const DECODE_BUDGET: u64 = 2 << 30;
 
 const AFTER_HELP: &str = "\
 Output:
@@ -149,11 +153,19 @@ pub fn hash_in_chunks<B>(
 ) -> ControlFlow<B> {
     let chunk_len = (2 * pool.current_num_threads()).max(MIN_CHUNK);
     let mut inputs = walk::expand(paths);
+    // Files read ahead whose chunk was full by memory, first in the next chunk.
+    let mut carried: Vec<(Input, u64)> = Vec::new();
     loop {
-        let chunk: Vec<Input> = inputs.by_ref().take(chunk_len).collect();
-        if chunk.is_empty() {
+        let fresh: Vec<Input> = inputs
+            .by_ref()
+            .take(chunk_len.saturating_sub(carried.len()))
+            .collect();
+        let estimated: Vec<u64> = pool.install(|| fresh.par_iter().map(estimate_bytes).collect());
+        carried.extend(fresh.into_iter().zip(estimated));
+        if carried.is_empty() {
             return ControlFlow::Continue(());
         }
+        let chunk = take_within_budget(&mut carried, DECODE_BUDGET);
         let decoded: Vec<(PathBuf, Result<DecodedImage, String>)> = pool.install(|| {
             chunk
                 .into_par_iter()
@@ -168,6 +180,30 @@ pub fn hash_in_chunks<B>(
         });
         each(hash_decoded(pool, hasher, decoded, dihedral))?;
     }
+}
+
+/// What decoding `input` may allocate at its peak, from its header (0 when unknown: its
+/// decoding then fails early).
+fn estimate_bytes(input: &Input) -> u64 {
+    match input {
+        Input::File(path) => vigil::decode::decoded_bytes_estimate(path).unwrap_or(0),
+        Input::Error { .. } => 0,
+    }
+}
+
+/// The longest prefix of `queue` whose estimated bytes stay within `budget` (at least one
+/// input, which [`DecodeOptions::max_alloc`] bounds on its own); the rest stays queued.
+fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> {
+    let mut total = 0u64;
+    let fits = queue
+        .iter()
+        .position(|&(_, bytes)| {
+            total = total.saturating_add(bytes);
+            total > budget
+        })
+        .unwrap_or(queue.len())
+        .max(1);
+    queue.drain(..fits).map(|(input, _)| input).collect()
 }
 
 /// Hashes the decoded images of a chunk as one batch; failures pass through in place.
@@ -282,5 +318,40 @@ fn message_without_path(error: vigil::Error) -> String {
         vigil::Error::Decode { message, .. } => message,
         vigil::Error::Io { source, .. } => source.to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(sizes: &[u64]) -> Vec<(Input, u64)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &bytes)| (Input::File(PathBuf::from(i.to_string())), bytes))
+            .collect()
+    }
+
+    fn names(chunk: &[Input]) -> Vec<String> {
+        chunk
+            .iter()
+            .map(|input| match input {
+                Input::File(path) | Input::Error { path, .. } => path.display().to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_stay_within_the_decode_budget_and_keep_order() {
+        let mut q = queue(&[4, 3, 3, 1, 9, 2]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["0", "1", "2"]);
+        // An input over the budget on its own still goes, alone.
+        assert_eq!(names(&take_within_budget(&mut q, 0)), ["3"]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["4"]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["5"]);
+        assert!(q.is_empty());
+        let mut unknown = queue(&[0, 0, u64::MAX, 0]);
+        assert_eq!(names(&take_within_budget(&mut unknown, 10)), ["0", "1"]);
     }
 }

@@ -13,7 +13,7 @@ use vigil::matcher::{
 };
 
 use crate::hash_cmd::{self, HashingArgs, write_failure};
-use crate::output::Hashes;
+use crate::output::{Hashes, csv_field};
 use crate::{Outcome, report_error};
 
 /// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
@@ -398,13 +398,16 @@ impl MatchWriter<'_> {
                     hash: entry.hash.to_string(),
                 };
                 write_json(out, &line)
-            } else if dihedral {
-                let orientation = found.orientation.name();
-                let (distance, list) = (found.distance, list.name());
-                writeln!(out, "{name},{distance},{orientation},{list},{}", entry.id)
             } else {
-                let (distance, list) = (found.distance, list.name());
-                writeln!(out, "{name},{distance},{list},{}", entry.id)
+                let (query, distance) = (csv_field(name), found.distance);
+                let (list, id) = (csv_field(list.name()), entry.id.to_string());
+                let id = csv_field(&id);
+                if dihedral {
+                    let orientation = found.orientation.name();
+                    writeln!(out, "{query},{distance},{orientation},{list},{id}")
+                } else {
+                    writeln!(out, "{query},{distance},{list},{id}")
+                }
             }
         })
     }

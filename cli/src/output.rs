@@ -10,6 +10,8 @@
 //! `"dihedral"` object keyed by [`Dihedral::name`] when dihedral hashes were computed, and
 //! `{"path":...,"error":...}` for a file that failed.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -77,14 +79,52 @@ pub fn write_error(
 }
 
 fn write_text(out: &mut impl Write, path: &Path, hashes: &Hashes) -> io::Result<()> {
+    // The path is the last field, as the reference prints it: commas need no quoting there.
+    let path = path.to_string_lossy();
+    let path = escape_controls(&path);
     match hashes {
-        Hashes::Single(pdq) => writeln!(out, "{},{},{}", pdq.hash, pdq.quality, path.display()),
+        Hashes::Single(pdq) => writeln!(out, "{},{},{path}", pdq.hash, pdq.quality),
         Hashes::Dihedral(all) => {
             for hash in &all.hashes {
                 write!(out, "{hash},")?;
             }
-            writeln!(out, "{},{}", all.quality, path.display())
+            writeln!(out, "{},{path}", all.quality)
         }
+    }
+}
+
+/// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{..}`, and `\\`
+/// for a backslash next to one), so that a file name cannot start a line of its own in
+/// line-oriented output.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            '\\' => escaped.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
+            }
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// `text` as one field of a comma-separated line: control characters escaped
+/// ([`escape_controls`]), then quoted as CSV (`"a,b"`, `"say ""hi"""`) when it holds a comma or
+/// a quote, so that the fields after it stay in place.
+pub fn csv_field(text: &str) -> Cow<'_, str> {
+    let text = escape_controls(text);
+    if text.contains([',', '"']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        text
     }
 }
 
@@ -140,6 +180,22 @@ struct JsonError<'a> {
 mod tests {
     use super::*;
     use vigil::Hash256;
+
+    #[test]
+    fn fields_cannot_forge_lines_or_shift_columns() {
+        assert!(matches!(
+            escape_controls("plain/path.jpg"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_controls("a\nb\\c\r\t\u{7}"),
+            "a\\nb\\\\c\\r\\t\\u{7}"
+        );
+        assert!(matches!(csv_field("no-comma"), Cow::Borrowed(_)));
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("x\n0,known.bin,1"), "\"x\\n0,known.bin,1\"");
+    }
 
     fn hash(fill: u8) -> Hash256 {
         Hash256::from_bytes([fill; 32])

@@ -22,6 +22,7 @@ use vigil::video::{
 use vigil::{Backend, Hasher, PdqHash};
 
 use crate::hash_cmd::write_failure;
+use crate::output::csv_field;
 use crate::{Outcome, report_error};
 
 const VIDEO_AFTER_HELP: &str = "\
@@ -661,8 +662,8 @@ impl VideoWriter {
                     feature.frame,
                     Seconds3(feature.timestamp),
                     found.distance,
-                    list.name(),
-                    entry.id
+                    csv_field(list.name()),
+                    csv_field(&entry.id.to_string())
                 )?;
             }
         }

@@ -85,6 +85,37 @@ impl Tree {
     }
 }
 
+/// `--exif` turns an EXIF-rotated photo back upright: its hash is then near the reference's
+/// with orientation applied, and far from it without.
+#[test]
+fn exif_flag_applies_the_orientation_tag() {
+    let Some(path) = reference_file(
+        "exif_flag_applies_the_orientation_tag",
+        "pdq/reg-test-input/exif-rotn/exif-rotn-6.jpg",
+    ) else {
+        return;
+    };
+    let upright: vigil::Hash256 =
+        "55d1fbab9c4d73ec82727ccd013a4c1331fcc203a8cddfc0a63b35f4401d0fe9"
+            .parse()
+            .unwrap();
+    let hash_with = |flags: &[&str]| -> vigil::Hash256 {
+        let output = cargo_bin_cmd!("vigil")
+            .arg("hash")
+            .args(flags)
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        stdout_of(&output)[..64].parse().expect("hash")
+    };
+    assert!(hash_with(&["--exif"]).distance(&upright) <= 10);
+    assert!(
+        hash_with(&[]).distance(&upright) > 64,
+        "EXIF is ignored by default"
+    );
+}
+
 #[test]
 fn reference_png_matches_the_reference_line() {
     let Some(path) = reference_file(

@@ -78,6 +78,17 @@ fn an_image_matches_its_listed_hash_and_exit_status_says_so() {
         format!("{},0,{},case-17\n", image.display(), list.display())
     );
 
+    // A file name cannot add a line or shift the fields: it is quoted and escaped.
+    let forged = fx.path("x.png\nffff,0,known.txt,case-17");
+    std::fs::copy(&image, &forged).expect("copy");
+    let output = vigil(&["match", "--list", path_str(&list), path_str(&forged)]);
+    let printed = text(&output.stdout);
+    assert_eq!(printed.lines().count(), 1, "{printed}");
+    assert!(
+        printed.starts_with('"') && printed.contains("x.png\\nffff"),
+        "{printed}"
+    );
+
     let other = fx.path("other.png");
     write_image(&other, 96, 7);
     let output = vigil(&["match", "--list", path_str(&list), path_str(&other)]);

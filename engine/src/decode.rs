@@ -77,7 +77,46 @@ pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result
     })
 }
 
+/// The most bytes decoding `path` would allocate (the decoder's buffer and the 8-bit copy),
+/// from its header alone; `None` when the header cannot be read (decoding will then fail and
+/// say why). Callers decoding many files at once use it to bound their memory in total, as
+/// [`DecodeOptions::max_alloc`] bounds it per file.
+pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
+    let reader = ImageReader::open(path).ok()?.with_guessed_format().ok()?;
+    guarded(|| Some(bytes_needed(&reader.into_decoder().ok()?)))
+        .ok()
+        .flatten()
+}
+
+/// What decoding needs in memory at its peak: the decoder's buffer plus the 8-bit copy.
+fn bytes_needed(decoder: &impl ImageDecoder) -> u64 {
+    let (width, height) = decoder.dimensions();
+    decoder
+        .total_bytes()
+        .saturating_add(width as u64 * height as u64 * 3)
+}
+
+/// Runs a decoder step, turning a panic inside the `image` crate's decoders (a bug on some
+/// malformed file) into an error for that file: one bad file must not take down a batch.
+fn guarded<T>(step: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the image decoder failed on this file ({what})")
+    })
+}
+
 fn decode_reader<R: BufRead + Seek>(
+    reader: ImageReader<R>,
+    options: &DecodeOptions,
+) -> std::result::Result<DecodedImage, String> {
+    guarded(|| decode_unguarded(reader, options))?
+}
+
+fn decode_unguarded<R: BufRead + Seek>(
     reader: ImageReader<R>,
     options: &DecodeOptions,
 ) -> std::result::Result<DecodedImage, String> {
@@ -90,9 +129,7 @@ fn decode_reader<R: BufRead + Seek>(
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
     // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
     let (width, height) = decoder.dimensions();
-    let needed = decoder
-        .total_bytes()
-        .saturating_add(width as u64 * height as u64 * 3);
+    let needed = bytes_needed(&decoder);
     if needed > options.max_alloc {
         return Err(format!(
             "{width}x{height} image would need {needed} bytes to decode, over the limit of {} \
@@ -166,6 +203,75 @@ fn cpp_cli_resize(image: DecodedImage) -> DecodedImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decoder_panic_is_an_error_for_that_file() {
+        let error = guarded(|| -> u32 { panic!("bad chunk") }).unwrap_err();
+        assert!(error.contains("bad chunk"), "{error}");
+        assert_eq!(guarded(|| 7), Ok(7));
+    }
+
+    fn encode_png(image: DynamicImage) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .unwrap();
+        bytes
+    }
+
+    /// 16-bit channels are scaled to 8 bits, alpha dropped (not composited), grey kept as one
+    /// channel: the pixels Pillow's `convert("RGB")` hands the reference.
+    #[test]
+    fn sixteen_bit_alpha_and_grey_files_become_8_bit_rgb_or_grey() {
+        let options = DecodeOptions::default();
+        let grey16 = image::ImageBuffer::from_pixel(6, 5, image::Luma([0xFFFFu16]));
+        let decoded = decode_bytes(
+            &encode_png(DynamicImage::ImageLuma16(grey16)),
+            "grey16",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(decoded.format, PixelFormat::Luma8);
+        assert!(decoded.pixels.iter().all(|&p| p == 255));
+
+        let rgba16 = image::ImageBuffer::from_pixel(6, 5, image::Rgba([0x8080u16, 0, 0xFFFF, 0]));
+        let decoded = decode_bytes(
+            &encode_png(DynamicImage::ImageRgba16(rgba16)),
+            "rgba16",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(decoded.format, PixelFormat::Rgb8);
+        assert_eq!(
+            &decoded.pixels[..3],
+            &[128, 0, 255],
+            "alpha 0 is dropped, not composited"
+        );
+
+        let grey_alpha = image::ImageBuffer::from_pixel(6, 5, image::LumaA([77u8, 3]));
+        let decoded = decode_bytes(
+            &encode_png(DynamicImage::ImageLumaA8(grey_alpha)),
+            "la8",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(decoded.format, PixelFormat::Luma8);
+        assert!(decoded.pixels.iter().all(|&p| p == 77));
+    }
+
+    #[test]
+    fn the_estimate_reads_the_header_only() {
+        let dir = std::env::temp_dir().join(format!("vigil-estimate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("grey.png");
+        image::GrayImage::new(40, 30).save(&path).unwrap();
+        // The decoder's 1-byte pixels plus the 3-byte copy.
+        assert_eq!(decoded_bytes_estimate(&path), Some(40 * 30 * 4));
+        std::fs::write(&path, b"not an image").unwrap();
+        assert_eq!(decoded_bytes_estimate(&path), None);
+        assert_eq!(decoded_bytes_estimate(&dir.join("missing.png")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn crc32(bytes: &[u8]) -> u32 {
         let mut crc = !0u32;

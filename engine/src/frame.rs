@@ -99,7 +99,11 @@ impl<'a> Frame<'a> {
         if stride < row_bytes {
             return Err(Error::StrideTooShort { stride, row_bytes });
         }
-        let needed = stride * (height as usize - 1) + row_bytes;
+        // A stride near usize::MAX would overflow: no buffer can be that long anyway.
+        let needed = stride
+            .checked_mul(height as usize - 1)
+            .and_then(|n| n.checked_add(row_bytes))
+            .unwrap_or(usize::MAX);
         if data.len() < needed {
             return Err(Error::BufferTooShort {
                 needed,

@@ -219,7 +219,9 @@ impl HashList {
         let list = if bytes.starts_with(binary::MAGIC) {
             binary::parse(name, bytes)?
         } else {
-            text::parse(name, bytes)?
+            // Spreadsheet exports often start with a UTF-8 byte order mark: not part of the text.
+            let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            text::parse(name, text)?
         };
         if list.is_empty() {
             return Err(ListError::Empty {

@@ -250,3 +250,11 @@ fn large_lists_parse_in_chunks_with_line_numbers() {
     text.push_str("bad\n");
     assert!(error(&text).starts_with(&format!("list.txt:{}:", lines + 1)));
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_header() {
+    let text = format!("\u{feff}id,hash\nfirst,{A}\n");
+    let list = HashList::parse("export.csv", text.as_bytes()).expect("CSV with a BOM");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list.entry(0).unwrap().id.to_string(), "first");
+}

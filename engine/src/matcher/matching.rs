@@ -201,6 +201,12 @@ pub struct Matcher {
     lists: Vec<IndexedList>,
 }
 
+/// [`IndexChoice::Auto`]'s rule: multi-index hashing for large lists at thresholds where it
+/// checks a small part of the list, the flat scan otherwise.
+fn auto_uses_mih(entries: usize, threshold: u32) -> bool {
+    threshold <= MIH_AUTO_MAX_THRESHOLD && entries >= MIH_MIN_ENTRIES
+}
+
 impl Matcher {
     /// A matcher with no lists.
     pub fn new(options: MatchOptions) -> Matcher {
@@ -228,9 +234,7 @@ impl Matcher {
                 }
                 true
             }
-            IndexChoice::Auto => {
-                threshold <= MIH_AUTO_MAX_THRESHOLD && hashes.len() >= MIH_MIN_ENTRIES
-            }
+            IndexChoice::Auto => auto_uses_mih(hashes.len(), threshold),
         };
         let index = match use_mih.then(|| MihIndex::new(&hashes)) {
             Some(Some(mih)) => ListIndex::Mih(mih),
@@ -329,6 +333,15 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_takes_mih_for_large_lists_at_small_thresholds_only() {
+        assert!(!auto_uses_mih(MIH_MIN_ENTRIES - 1, 31));
+        assert!(auto_uses_mih(MIH_MIN_ENTRIES, 31));
+        assert!(auto_uses_mih(MIH_MIN_ENTRIES, MIH_AUTO_MAX_THRESHOLD));
+        assert!(!auto_uses_mih(MIH_MIN_ENTRIES, MIH_AUTO_MAX_THRESHOLD + 1));
+        assert!(!auto_uses_mih(0, 0));
+    }
     use crate::matcher::test_support::TestRng;
 
     fn list_of(name: &str, lines: &[String]) -> HashList {
