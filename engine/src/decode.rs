@@ -211,36 +211,26 @@ mod tests {
         assert_eq!(guarded(|| 7), Ok(7));
     }
 
-    fn encode_png(image: DynamicImage) -> Vec<u8> {
+    /// `image` written as a PNG and decoded back as vigil decodes files.
+    fn png_round_trip(image: DynamicImage) -> DecodedImage {
         let mut bytes = Vec::new();
         image
             .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
             .unwrap();
-        bytes
+        decode_bytes(&bytes, "test.png", &DecodeOptions::default()).unwrap()
     }
 
     /// 16-bit channels are scaled to 8 bits, alpha dropped (not composited), grey kept as one
     /// channel: the pixels Pillow's `convert("RGB")` hands the reference.
     #[test]
     fn sixteen_bit_alpha_and_grey_files_become_8_bit_rgb_or_grey() {
-        let options = DecodeOptions::default();
         let grey16 = image::ImageBuffer::from_pixel(6, 5, image::Luma([0xFFFFu16]));
-        let decoded = decode_bytes(
-            &encode_png(DynamicImage::ImageLuma16(grey16)),
-            "grey16",
-            &options,
-        )
-        .unwrap();
+        let decoded = png_round_trip(DynamicImage::ImageLuma16(grey16));
         assert_eq!(decoded.format, PixelFormat::Luma8);
         assert!(decoded.pixels.iter().all(|&p| p == 255));
 
         let rgba16 = image::ImageBuffer::from_pixel(6, 5, image::Rgba([0x8080u16, 0, 0xFFFF, 0]));
-        let decoded = decode_bytes(
-            &encode_png(DynamicImage::ImageRgba16(rgba16)),
-            "rgba16",
-            &options,
-        )
-        .unwrap();
+        let decoded = png_round_trip(DynamicImage::ImageRgba16(rgba16));
         assert_eq!(decoded.format, PixelFormat::Rgb8);
         assert_eq!(
             &decoded.pixels[..3],
@@ -249,12 +239,7 @@ mod tests {
         );
 
         let grey_alpha = image::ImageBuffer::from_pixel(6, 5, image::LumaA([77u8, 3]));
-        let decoded = decode_bytes(
-            &encode_png(DynamicImage::ImageLumaA8(grey_alpha)),
-            "la8",
-            &options,
-        )
-        .unwrap();
+        let decoded = png_round_trip(DynamicImage::ImageLumaA8(grey_alpha));
         assert_eq!(decoded.format, PixelFormat::Luma8);
         assert!(decoded.pixels.iter().all(|&p| p == 77));
     }
