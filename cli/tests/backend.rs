@@ -55,3 +55,20 @@ fn unknown_backend_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected auto, cpu or gpu"));
 }
+
+/// Which backend was taken is said on stderr: always on a terminal, and with `VIGIL_LOG=info`
+/// when stderr is a pipe (as here).
+#[test]
+fn the_backend_taken_is_logged() {
+    let output = cargo_bin_cmd!("vigil")
+        .env("VIGIL_LOG", "info")
+        .args(["hash", "--backend", "auto", &golden_inputs()])
+        .output()
+        .expect("vigil runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("hashing on the CPU") || stderr.contains("hashing on the GPU"),
+        "{stderr}"
+    );
+}
