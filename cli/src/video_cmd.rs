@@ -449,13 +449,9 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     };
     // A damaged file ffmpeg decoded around: every frame it gave was hashed and is reported as
     // usual, then the damage is an error (exit status 2).
-    let mut damage = None;
-    let decoded = match decoded {
-        Err(FfmpegError::Damaged { message }) => {
-            damage = Some(message);
-            Ok(())
-        }
-        other => other.map_err(|e| e.to_string()),
+    let (decoded, damage) = match decoded {
+        Err(FfmpegError::Damaged { message }) => (Ok(()), Some(message)),
+        other => (other.map_err(|e| e.to_string()), None),
     };
     match (result, decoded) {
         (_, Err(message)) => return Err(format!("{}: {message}", args.input.display())),

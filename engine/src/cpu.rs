@@ -110,10 +110,7 @@ pub fn hash_dihedral(frame: &Frame<'_>) -> DihedralHashes {
             hashes: stages::dihedral_hashes_from_dct(&out.dct),
             quality: out.quality,
         },
-        None => DihedralHashes {
-            hashes: [Hash256::ZERO; 8],
-            quality: 0,
-        },
+        None => DihedralHashes::EMPTY,
     }
 }
 

@@ -159,6 +159,13 @@ pub struct DihedralHashes {
 }
 
 impl DihedralHashes {
+    /// What a frame too small to hash (under 5 pixels on a side) gets, as in the reference:
+    /// every orientation all zero, quality 0.
+    pub const EMPTY: DihedralHashes = DihedralHashes {
+        hashes: [Hash256::ZERO; 8],
+        quality: 0,
+    };
+
     /// The hash of one orientation.
     pub fn get(&self, orientation: Dihedral) -> Hash256 {
         self.hashes[orientation as usize]

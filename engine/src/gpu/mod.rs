@@ -18,7 +18,7 @@ use crate::frame::Frame;
 use crate::gpu::batch::{FIXED_BYTES_PER_FRAME, InFlight};
 use crate::gpu::device::GpuDevice;
 use crate::gpu::layout::{columns_words, region_bytes};
-use crate::hash::{DihedralHashes, Hash256};
+use crate::hash::DihedralHashes;
 use crate::stages::MIN_HASHABLE_SIDE;
 
 /// Most frames in one GPU batch by default.
@@ -93,10 +93,7 @@ impl GpuHasher {
         let mut gpu_frames = Vec::new();
         for (index, frame) in frames.iter().enumerate() {
             if frame.width() < MIN_HASHABLE_SIDE || frame.height() < MIN_HASHABLE_SIDE {
-                results[index] = Some(DihedralHashes {
-                    hashes: [Hash256::ZERO; 8],
-                    quality: 0,
-                });
+                results[index] = Some(DihedralHashes::EMPTY);
             } else if self.fits_alone(frame) {
                 gpu_frames.push(index);
             } else {

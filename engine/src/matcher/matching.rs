@@ -333,6 +333,7 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matcher::test_support::TestRng;
 
     #[test]
     fn auto_takes_mih_for_large_lists_at_small_thresholds_only() {
@@ -342,7 +343,6 @@ mod tests {
         assert!(!auto_uses_mih(MIH_MIN_ENTRIES, MIH_AUTO_MAX_THRESHOLD + 1));
         assert!(!auto_uses_mih(0, 0));
     }
-    use crate::matcher::test_support::TestRng;
 
     fn list_of(name: &str, lines: &[String]) -> HashList {
         HashList::parse(name, lines.join("\n").as_bytes()).unwrap()

@@ -67,8 +67,7 @@ use std::time::Duration;
 use super::downsample::downsample;
 use crate::matcher::{Matcher, Query, QueryOutcome};
 use crate::{
-    ActiveBackend, DihedralHashes, Error, Frame, Hash256, Hasher, MAX_SIDE, PdqHash, PixelFormat,
-    Result,
+    ActiveBackend, DihedralHashes, Error, Frame, Hasher, MAX_SIDE, PdqHash, PixelFormat, Result,
 };
 
 /// Where a frame sits in its video: the caller's frame number and timestamp, handed back with
@@ -545,18 +544,16 @@ impl Worker {
 
     fn check(&self, batch: &[QueuedFrame]) -> Vec<CheckedFrame> {
         // Every queued frame was copied from a valid frame, so it is valid; were one not, it
-        // would get the hash of an empty frame (all zero, quality 0) rather than shift the
-        // results of the others.
+        // would get the hash of an unhashable frame rather than shift the results of the others.
         let frames: Vec<Option<Frame<'_>>> = batch.iter().map(|f| f.frame().ok()).collect();
         let valid: Vec<Frame<'_>> = frames.iter().flatten().copied().collect();
         let mut hashed = self.hasher.hash_dihedral_batch(&valid).into_iter();
         let hashes: Vec<DihedralHashes> = frames
             .iter()
             .map(|frame| {
-                frame.and_then(|_| hashed.next()).unwrap_or(DihedralHashes {
-                    hashes: [Hash256::ZERO; 8],
-                    quality: 0,
-                })
+                frame
+                    .and_then(|_| hashed.next())
+                    .unwrap_or(DihedralHashes::EMPTY)
             })
             .collect();
         let outcomes = self.matcher.as_ref().map(|matcher| {
