@@ -10,12 +10,19 @@ use crate::Hash256;
 
 /// The first eight bytes of every binary list.
 pub const MAGIC: &[u8; 8] = b"VIGILPDQ";
-const VERSION: u32 = 1;
-const HEADER_LEN: usize = 64;
-/// Header bytes covered by the digest (everything before the digest itself).
-const HEADER_FIELDS: usize = 32;
+const VERSION: u32 = 2;
+/// Header bytes covered by the digest (everything before the digest itself), by version.
+const fn header_fields(version: u32) -> usize {
+    if version == 1 { 32 } else { 48 }
+}
+/// The header: its fields, then the 32-byte digest.
+const fn header_len(version: u32) -> usize {
+    header_fields(version) + 32
+}
 const IDS_NUMBERS: u32 = 0;
 const IDS_STRINGS: u32 = 1;
+const KIND_IMAGES: u32 = 0;
+const KIND_VIDEO: u32 = 1;
 /// Bytes per entry before the id text: hash, quality, id number or end offset.
 const ENTRY_BYTES: u64 = 32 + 1 + 4;
 
@@ -27,16 +34,23 @@ pub(super) fn write(list: &HashList, out: &mut impl Write) -> io::Result<()> {
         EntryIds::Numbers(_) => (IDS_NUMBERS, &[]),
         EntryIds::Strings { text, .. } => (IDS_STRINGS, text.as_bytes()),
     };
-    let mut header = [0u8; HEADER_LEN];
+    let fields = header_fields(VERSION);
+    let mut header = [0u8; header_len(VERSION)];
     header[..8].copy_from_slice(MAGIC);
     header[8..12].copy_from_slice(&VERSION.to_le_bytes());
     header[12..16].copy_from_slice(&kind.to_le_bytes());
     header[16..24].copy_from_slice(&(list.len() as u64).to_le_bytes());
     header[24..32].copy_from_slice(&(text.len() as u64).to_le_bytes());
+    let list_kind = if list.timestamps.is_some() {
+        KIND_VIDEO
+    } else {
+        KIND_IMAGES
+    };
+    header[32..36].copy_from_slice(&list_kind.to_le_bytes());
     let mut hasher = blake3::Hasher::new();
-    hasher.update(&header[..HEADER_FIELDS]);
+    hasher.update(&header[..fields]);
     write_body(list, text, &mut HashWriter(&mut hasher))?;
-    header[HEADER_FIELDS..].copy_from_slice(hasher.finalize().as_bytes());
+    header[fields..].copy_from_slice(hasher.finalize().as_bytes());
     let mut out = io::BufWriter::with_capacity(1 << 20, out);
     out.write_all(&header)?;
     write_body(list, text, &mut out)?;
@@ -55,7 +69,11 @@ fn write_body(list: &HashList, text: &[u8], out: &mut impl Write) -> io::Result<
     for number in numbers {
         out.write_all(&number.to_le_bytes())?;
     }
-    out.write_all(text)
+    out.write_all(text)?;
+    for millis in list.timestamps.iter().flatten() {
+        out.write_all(&millis.to_le_bytes())?;
+    }
+    Ok(())
 }
 
 /// Feeds what is written to a hasher.
@@ -77,19 +95,30 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         path: name.to_owned(),
         message,
     };
-    let header = bytes.get(..HEADER_LEN).ok_or_else(|| {
-        corrupt(format!(
-            "{} bytes, shorter than the {HEADER_LEN}-byte header",
-            bytes.len()
-        ))
-    })?;
+    let short = || corrupt(format!("{} bytes, shorter than the header", bytes.len()));
+    let version_bytes = bytes.get(8..12).ok_or_else(short)?;
+    let version = u32::from_le_bytes(version_bytes.try_into().unwrap_or_default());
+    if version != 1 && version != VERSION {
+        return Err(corrupt(format!(
+            "version {version}; this vigil reads versions 1 to {VERSION} (a newer vigil wrote it?)"
+        )));
+    }
+    let (fields, header_len) = (header_fields(version), header_len(version));
+    let header = bytes.get(..header_len).ok_or_else(short)?;
     let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default());
     let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap_or_default());
-    let (version, kind, count, text_len) = (u32_at(8), u32_at(12), u64_at(16), u64_at(24));
-    if version != VERSION {
-        return Err(corrupt(format!(
-            "version {version}; this vigil reads version {VERSION}"
-        )));
+    let (kind, count, text_len) = (u32_at(12), u64_at(16), u64_at(24));
+    let list_kind = if version == 1 {
+        KIND_IMAGES
+    } else {
+        u32_at(32)
+    };
+    if list_kind != KIND_IMAGES && list_kind != KIND_VIDEO {
+        return Err(corrupt(format!("unknown list kind {list_kind}")));
+    }
+    let video = list_kind == KIND_VIDEO;
+    if video && kind != IDS_NUMBERS {
+        return Err(corrupt("a video's ids must be frame numbers".to_owned()));
     }
     if kind != IDS_NUMBERS && kind != IDS_STRINGS {
         return Err(corrupt(format!("unknown id kind {kind}")));
@@ -97,10 +126,11 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     if kind == IDS_NUMBERS && text_len != 0 {
         return Err(corrupt("id text given for numeric ids".to_owned()));
     }
+    let entry_bytes = ENTRY_BYTES + if video { 8 } else { 0 };
     let expected = count
-        .checked_mul(ENTRY_BYTES)
+        .checked_mul(entry_bytes)
         .and_then(|n| n.checked_add(text_len))
-        .and_then(|n| n.checked_add(HEADER_LEN as u64));
+        .and_then(|n| n.checked_add(header_len as u64));
     if expected != Some(bytes.len() as u64) {
         return Err(corrupt(format!(
             "the header says {count} entries and {text_len} bytes of ids, which do not fit the \
@@ -108,15 +138,15 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
             bytes.len()
         )));
     }
-    let body = &bytes[HEADER_LEN..];
+    let body = &bytes[header_len..];
     let mut hasher = blake3::Hasher::new();
-    hasher.update(&header[..HEADER_FIELDS]);
+    hasher.update(&header[..fields]);
     if body.len() >= PARALLEL_DIGEST {
         hasher.update_rayon(body);
     } else {
         hasher.update(body);
     }
-    if hasher.finalize().as_bytes()[..] != header[HEADER_FIELDS..] {
+    if hasher.finalize().as_bytes()[..] != header[fields..] {
         return Err(corrupt(
             "checksum mismatch: the file was altered or damaged".to_owned(),
         ));
@@ -126,7 +156,8 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     let count = count as usize;
     let (hash_bytes, rest) = body.split_at(count * 32);
     let (qualities, rest) = rest.split_at(count);
-    let (number_bytes, text) = rest.split_at(count * 4);
+    let (number_bytes, rest) = rest.split_at(count * 4);
+    let (text, timestamp_bytes) = rest.split_at(rest.len() - if video { count * 8 } else { 0 });
     if let Some(at) = qualities
         .iter()
         .position(|&q| q > QUALITY_MAX && q != QUALITY_UNKNOWN)
@@ -166,11 +197,18 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
             ends: numbers,
         }
     };
+    let timestamps = video.then(|| {
+        timestamp_bytes
+            .chunks_exact(8)
+            .map(|chunk| u64::from_le_bytes(chunk.try_into().unwrap_or_default()))
+            .collect()
+    });
     Ok(HashList {
         name: name.to_owned(),
         format: ListFormat::Binary,
         hashes,
         qualities: qualities.to_vec(),
         ids,
+        timestamps,
     })
 }

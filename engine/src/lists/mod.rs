@@ -18,14 +18,20 @@
 //!
 //! # Binary format
 //!
-//! Little-endian. A 64-byte header: the magic `VIGILPDQ`, version `u32` = 1, id kind `u32`
-//! (0: numbers, 1: strings), entry count `u64`, id text length `u64`, then the BLAKE3 digest of
-//! the header's first 32 bytes followed by the body. The body: `count` hashes of 32 bytes (hex
-//! order), `count` qualities (`u8`, 0..=100, 255 = unknown), then the ids: `count` `u32` numbers,
-//! or `count` `u32` end offsets into the UTF-8 id text that follows. The file size must be
-//! exactly what the header implies and the digest must match, so a truncated or altered file is
-//! refused before any entry is used; a huge count in a header is refused by the size check,
-//! before anything is allocated.
+//! Little-endian. An 80-byte header: the magic `VIGILPDQ`, version `u32` = 2, id kind `u32`
+//! (0: numbers, 1: strings), entry count `u64`, id text length `u64`, list kind `u32` (0: images,
+//! 1: a vPDQ video), 12 reserved zero bytes, then the BLAKE3 digest of the header's first 48
+//! bytes followed by the body. The body: `count` hashes of 32 bytes (hex order), `count`
+//! qualities (`u8`, 0..=100, 255 = unknown), then the ids: `count` `u32` numbers (a video's frame
+//! numbers), or `count` `u32` end offsets into the UTF-8 id text that follows; for a video,
+//! `count` `u64` timestamps in milliseconds last. The file size must be exactly what the header
+//! implies and the digest must match, so a truncated or altered file is refused before any entry
+//! is used; a huge count in a header is refused by the size check, before anything is
+//! allocated. Version 1 files (a 64-byte header without the list kind, digest of its first 32
+//! bytes: image lists) still load.
+//!
+//! A vPDQ list stays a video through every format ([`HashList::kind`]): its binary form keeps the
+//! frame numbers and timestamps, and its text form is vPDQ lines again.
 //!
 //! ```
 //! use vigil::lists::{HashList, ListFormat};
@@ -82,6 +88,26 @@ impl ListFormat {
             ListFormat::Csv => "csv",
             ListFormat::Vpdq => "vpdq",
             ListFormat::Binary => "binary",
+        }
+    }
+}
+
+/// What a list's entries are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListKind {
+    /// Hashes of images (or of frames matched one by one).
+    Images,
+    /// The frames of one video (a vPDQ file): compared as a video, with vPDQ's comparison.
+    Video,
+}
+
+impl ListKind {
+    /// `images` or `video`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ListKind::Images => "images",
+            ListKind::Video => "video",
         }
     }
 }
@@ -200,6 +226,8 @@ pub struct HashList {
     /// [`QUALITY_UNKNOWN`] where not given.
     qualities: Vec<u8>,
     ids: EntryIds,
+    /// A video's frame timestamps in milliseconds; `None` for a list of images.
+    timestamps: Option<Vec<u64>>,
 }
 
 impl HashList {
@@ -239,6 +267,21 @@ impl HashList {
     /// The format it was read from.
     pub fn format(&self) -> ListFormat {
         self.format
+    }
+
+    /// Whether the list holds images or the frames of a video (a vPDQ file, in any format).
+    pub fn kind(&self) -> ListKind {
+        if self.timestamps.is_some() {
+            ListKind::Video
+        } else {
+            ListKind::Images
+        }
+    }
+
+    /// When frame `i` of a video list is shown; `None` for a list of images.
+    pub fn timestamp(&self, i: usize) -> Option<std::time::Duration> {
+        let millis = *self.timestamps.as_ref()?.get(i)?;
+        Some(std::time::Duration::from_millis(millis))
     }
 
     /// Number of entries.
@@ -304,9 +347,10 @@ impl HashList {
         binary::write(self, out)
     }
 
-    /// Writes the list as text that reads back to the same entries: one hex hash a line when
-    /// the list has no qualities and its ids are its line numbers 1, 2, ...; otherwise CSV with
-    /// the header `hash,quality,id` (quality empty where unknown).
+    /// Writes the list as text that reads back to the same entries: vPDQ
+    /// `FRAME,QUALITY,HASH,TIMESTAMP` lines for a [video](ListKind::Video); one hex hash a line
+    /// when the list has no qualities and its ids are its line numbers 1, 2, ...; otherwise CSV
+    /// with the header `hash,quality,id` (quality empty where unknown).
     ///
     /// Fails (`InvalidData`) on an id containing a line break, which no text line can hold.
     pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {

@@ -258,3 +258,55 @@ fn a_byte_order_mark_is_not_part_of_the_header() {
     assert_eq!(list.len(), 1);
     assert_eq!(list.entry(0).unwrap().id.to_string(), "first");
 }
+
+/// A vPDQ list stays a video, with its frame numbers and timestamps, through binary and text.
+#[test]
+fn a_video_list_keeps_its_kind_through_every_format() {
+    let text = format!("0,100,{A},0.000\n30,87,{B},1.001\n");
+    let list = parse(&text).unwrap();
+    assert_eq!(list.kind(), ListKind::Video);
+    assert_eq!(
+        list.timestamp(1),
+        Some(std::time::Duration::from_millis(1001))
+    );
+    let mut binary = Vec::new();
+    list.write_binary(&mut binary).unwrap();
+    let from_binary = HashList::parse("b", &binary).unwrap();
+    assert_eq!(from_binary.kind(), ListKind::Video);
+    assert_eq!(ids(&from_binary), ["0", "30"]);
+    assert_eq!(from_binary.timestamp(1), list.timestamp(1));
+    let mut again = Vec::new();
+    from_binary.write_text(&mut again).unwrap();
+    assert_eq!(String::from_utf8(again).unwrap(), text);
+    for images in &sample_lists()[..4] {
+        assert_eq!(images.kind(), ListKind::Images);
+        assert_eq!(images.timestamp(0), None);
+    }
+}
+
+/// Lists written by version 1 (a 64-byte header, no list kind) still load, as image lists.
+#[test]
+fn version_1_binary_lists_still_load() {
+    let list = &sample_lists()[2];
+    let mut v2 = Vec::new();
+    list.write_binary(&mut v2).unwrap();
+    // The same body under a version 1 header: fields in its first 32 bytes, then their digest.
+    let mut v1 = v2[..32].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let body = &v2[80..];
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&v1);
+    hasher.update(body);
+    v1.extend_from_slice(hasher.finalize().as_bytes());
+    v1.extend_from_slice(body);
+    let old = HashList::parse("v1", &v1).unwrap();
+    assert_eq!(old.kind(), ListKind::Images);
+    assert_eq!(
+        old.entries().collect::<Vec<_>>(),
+        list.entries().collect::<Vec<_>>()
+    );
+    let mut future = v2.clone();
+    future[8..12].copy_from_slice(&3u32.to_le_bytes());
+    let message = HashList::parse("v3", &future).unwrap_err().to_string();
+    assert!(message.contains("version 3"), "{message}");
+}

@@ -41,6 +41,8 @@ struct Row<'a> {
     frame: Option<u32>,
     /// An id given on the line.
     id: Option<Cow<'a, str>>,
+    /// The timestamp of a vPDQ line, in milliseconds.
+    millis: Option<u64>,
 }
 
 /// Where one chunk's entries go: its part of the list's arrays.
@@ -48,6 +50,8 @@ struct Slots<'s> {
     hashes: &'s mut [Hash256],
     qualities: &'s mut [u8],
     numbers: &'s mut [u32],
+    /// Empty unless the list is a vPDQ video.
+    timestamps: &'s mut [u64],
 }
 
 /// The text ids found, by entry index in the list.
@@ -85,20 +89,30 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     hashes.par_extend(rayon::iter::repeat_n(Hash256::ZERO, len));
     let mut qualities = vec![QUALITY_UNKNOWN; len];
     let mut numbers = vec![0u32; len];
+    let video = matches!(layout, Layout::Vpdq);
+    let mut timestamps = vec![0u64; if video { len } else { 0 }];
 
     let mut tasks = Vec::with_capacity(chunks.len());
-    let (mut hash_rest, mut quality_rest, mut number_rest) =
-        (&mut hashes[..], &mut qualities[..], &mut numbers[..]);
+    let (mut hash_rest, mut quality_rest, mut number_rest, mut time_rest) = (
+        &mut hashes[..],
+        &mut qualities[..],
+        &mut numbers[..],
+        &mut timestamps[..],
+    );
     let (mut first_entry, mut chunk_line) = (0, first_line);
     for (chunk, &(entries, lines)) in chunks.iter().zip(&counts) {
         let (h, hash_tail) = std::mem::take(&mut hash_rest).split_at_mut(entries);
         let (q, quality_tail) = std::mem::take(&mut quality_rest).split_at_mut(entries);
         let (n, number_tail) = std::mem::take(&mut number_rest).split_at_mut(entries);
-        (hash_rest, quality_rest, number_rest) = (hash_tail, quality_tail, number_tail);
+        let (t, time_tail) =
+            std::mem::take(&mut time_rest).split_at_mut(if video { entries } else { 0 });
+        (hash_rest, quality_rest, number_rest, time_rest) =
+            (hash_tail, quality_tail, number_tail, time_tail);
         let slots = Slots {
             hashes: h,
             qualities: q,
             numbers: n,
+            timestamps: t,
         };
         tasks.push((*chunk, slots, first_entry, chunk_line));
         first_entry += entries;
@@ -129,6 +143,7 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         hashes,
         qualities,
         ids,
+        timestamps: video.then_some(timestamps),
     })
 }
 
@@ -259,6 +274,7 @@ fn parse_chunk<'a>(
     first_line: u64,
 ) -> Result<TextIds<'a>, (u64, String)> {
     let mut texts = Vec::new();
+    let timestamps = slots.timestamps;
     let slots = slots
         .hashes
         .iter_mut()
@@ -277,6 +293,9 @@ fn parse_chunk<'a>(
         *hash = row.hash;
         *quality = row.quality.unwrap_or(QUALITY_UNKNOWN);
         *number = row.frame.unwrap_or(line_number as u32);
+        if let (Some(slot), Some(millis)) = (timestamps.get_mut(i), row.millis) {
+            *slot = millis;
+        }
         if let Some(id) = row.id.filter(|id| !id.is_empty()) {
             texts.push((first_entry + i, id));
         }
@@ -300,6 +319,7 @@ fn parse_hash_line(line: &[u8]) -> LineResult<Row<'_>> {
         quality,
         frame: None,
         id,
+        millis: None,
     })
 }
 
@@ -317,14 +337,18 @@ fn parse_vpdq_line(line: &[u8]) -> LineResult<Row<'_>> {
         .map_err(|_| format!("expected a frame number, got {}", shown(frame)))?;
     let quality = quality_of(quality)?;
     let hash = hash_of(hash)?;
-    utf8(timestamp, "timestamp")?
+    let seconds = utf8(timestamp, "timestamp")?
         .parse::<f64>()
-        .map_err(|_| format!("expected a timestamp in seconds, got {}", shown(timestamp)))?;
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| format!("expected a timestamp in seconds, got {}", shown(timestamp)))?;
     Ok(Row {
         hash,
         quality: Some(quality),
         frame: Some(frame),
         id: None,
+        // Saturates past 584 million years.
+        millis: Some((seconds * 1000.0).round() as u64),
     })
 }
 
@@ -348,6 +372,7 @@ fn parse_csv_row(line: &[u8], columns: Columns) -> LineResult<Row<'_>> {
         quality,
         frame: None,
         id,
+        millis: None,
     })
 }
 
@@ -462,6 +487,19 @@ fn entry_ids(name: &str, numbers: Vec<u32>, texts: TextIds<'_>) -> Result<EntryI
 }
 
 pub(super) fn write(list: &HashList, out: &mut impl Write) -> io::Result<()> {
+    if let (Some(timestamps), EntryIds::Numbers(frames)) = (&list.timestamps, &list.ids) {
+        // A video stays a video: vPDQ lines, as it was read.
+        for (i, (&frame, &millis)) in frames.iter().zip(timestamps).enumerate() {
+            let quality = list.qualities[i].min(QUALITY_MAX);
+            let (seconds, millis) = (millis / 1000, millis % 1000);
+            writeln!(
+                out,
+                "{frame},{quality},{},{seconds}.{millis:03}",
+                list.hashes[i]
+            )?;
+        }
+        return Ok(());
+    }
     let plain = list.qualities.iter().all(|&q| q == QUALITY_UNKNOWN)
         && matches!(&list.ids, EntryIds::Numbers(numbers)
             if numbers.iter().zip(1..).all(|(&n, line)| n == line));
