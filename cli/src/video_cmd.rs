@@ -5,19 +5,18 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::ChildStdout;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use vigil::lists::{HashList, ListFormat};
+use vigil::lists::{HashList, ListKind};
 use vigil::matcher::{MatchOptions, Matcher, QueryOutcome};
-use vigil::video::ffmpeg::{FfmpegDecoder, FfmpegError};
+use vigil::video::ffmpeg::{FfmpegDecoder, FfmpegError, FfmpegFrames, FfmpegOptions};
 use vigil::video::y4m::Y4mReader;
 use vigil::video::{
     CompareOptions, FrameChecker, Gate, HashedFrame, Seconds3, StreamError, VideoComparison,
-    VpdqFeature, VpdqOptions, compare_videos, hash_y4m, list_frames,
+    VpdqFeature, VpdqOptions, compare_videos, hash_video, list_frames,
 };
 use vigil::{Backend, Hasher, PdqHash};
 
@@ -27,13 +26,19 @@ use crate::{Outcome, report_error};
 
 const VIDEO_AFTER_HELP: &str = "\
 Input:
-  A YUV4MPEG2 stream (`-` for stdin, or a .y4m file), read by vigil: every 8-bit chroma layout
-  ffmpeg writes (C420jpeg, C420paldv, C420mpeg2, C420, C422, C444, C444alpha, C411, Cmono); the
-  Y plane is hashed, limited range expanded to full range as ffmpeg's gray does. Any other file
-  is decoded by running ffmpeg (it must be on PATH):
-      ffmpeg -v error -i FILE -map 0:v:0 -vsync passthrough -f yuv4mpegpipe -
-  (8-bit formats YUV4MPEG2 carries pass unconverted; others are converted to the nearest).
-  Frame numbers count decoded frames from 0; timestamps come from the frame rate (F tag).
+  The pixels Meta's vpdq hashes: the PDQ luma of each frame converted to RGB the way vpdq's
+  libswscale converts it (BT.601 whatever the video's tag, clipped), not the Y plane.
+  A file is decoded by running ffprobe and ffmpeg (they must be on PATH), the name passed as
+  file:/absolute/path (never read as a protocol):
+      ffmpeg -noautorotate -i file:FILE -map 0:v:0 -vsync passthrough
+             -vf scale=W:H:flags=area:in_color_matrix=bt601,format=rgb24 -f rawvideo -
+  Rotation tags (phones' display matrix) are not applied, as vpdq does not apply them:
+  --apply-rotation hashes the video as it is shown instead.
+  A YUV4MPEG2 stream (`-` for stdin, or a .y4m file) is read by vigil: every 8-bit chroma
+  layout ffmpeg writes (C420jpeg, C420paldv, C420mpeg2, C420, C422, C444, C444alpha, C411,
+  Cmono), converted to RGB in the same arithmetic (within libswscale's rounding).
+  Frame numbers count decoded frames from 0; timestamps come from the frame rate (the stream's
+  average rate, or its base rate when it has none, as vpdq; the F tag for YUV4MPEG2).
 
 Output:
   Text (default): the vPDQ format of Meta's vpdq-hash-video, one line per frame:
@@ -75,12 +80,17 @@ pub struct VideoArgs {
 
     /// Hash one frame every S seconds (vPDQ: frame n when n is a multiple of
     /// trunc(S × frames/s)); 0 hashes every frame.
-    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    #[arg(long, value_name = "S", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds_per_hash: f64,
 
     /// Downscale frames to WxH before hashing (vPDQ's downsample_width/height).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub downsample: Option<(u32, u32)>,
+
+    /// Apply the video's rotation tag before hashing (vpdq does not: its hashes are of the
+    /// stored frames).
+    #[arg(long)]
+    pub apply_rotation: bool,
 
     /// Leave out frames within D bits of the last kept frame.
     #[arg(long, value_name = "D")]
@@ -212,6 +222,16 @@ impl DecisionArgs {
 
 fn parse_backend(value: &str) -> Result<Backend, String> {
     value.parse()
+}
+
+/// `--seconds-per-hash`: a finite number ≥ 0 (`nan` and `inf` parse as floats).
+fn parse_seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!(
+            "expected a number of seconds ≥ 0, e.g. 1 or 0.5; got {value:?}"
+        )),
+    }
 }
 
 fn parse_size(value: &str) -> Result<(u32, u32), String> {
@@ -356,11 +376,11 @@ fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
 /// Where frames come from.
 enum Source {
     Y4m(Y4mReader<Box<dyn Read + Send>>),
-    Ffmpeg(Y4mReader<ChildStdout>, FfmpegDecoder),
+    Ffmpeg(FfmpegFrames, FfmpegDecoder),
 }
 
 /// Opens `input`: stdin, a Y4M file read directly, or anything else through ffmpeg.
-fn open_source(input: &Path) -> Result<Source, String> {
+fn open_source(input: &Path, ffmpeg: &FfmpegOptions) -> Result<Source, String> {
     let named = |e: &dyn std::fmt::Display| format!("{}: {e}", input.display());
     if input == Path::new("-") {
         let stdin: Box<dyn Read + Send> = Box::new(io::stdin());
@@ -373,8 +393,8 @@ fn open_source(input: &Path) -> Result<Source, String> {
         let file: Box<dyn Read + Send> = Box::new(File::open(input).map_err(|e| named(&e))?);
         return Ok(Source::Y4m(Y4mReader::new(file).map_err(|e| named(&e))?));
     }
-    let (reader, decoder) = FfmpegDecoder::spawn(input).map_err(|e| named(&e))?;
-    Ok(Source::Ffmpeg(reader, decoder))
+    let (frames, decoder) = FfmpegDecoder::spawn(input, ffmpeg).map_err(|e| named(&e))?;
+    Ok(Source::Ffmpeg(frames, decoder))
 }
 
 /// A list and how its decision is made.
@@ -391,20 +411,24 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         prune_distance: args.prune,
     };
     let decision = args.decision.options();
-    let (matcher, lists) = load_lists(&args.lists, decision.distance)?;
+    let (matcher, lists) = load_lists(&args.lists, decision.distance, args.dihedral)?;
     let hasher = Hasher::new(args.backend).map_err(|e| e.to_string())?;
     if io::stderr().is_terminal() {
         report_error(&format!("hashing on {}", hasher.active()));
     }
+    let ffmpeg = FfmpegOptions::default()
+        .downsample(args.downsample)
+        .apply_rotation(args.apply_rotation);
+    let source = open_source(&args.input, &ffmpeg)?;
     let mut builder = FrameChecker::builder(Arc::new(hasher)).dihedral(args.dihedral);
-    if let Some((width, height)) = args.downsample {
+    // ffmpeg downsamples as vpdq does; YUV4MPEG2 frames are downsampled by the checker.
+    if let (Some((width, height)), Source::Y4m(_)) = (args.downsample, &source) {
         builder = builder.downsample(width, height);
     }
     if let Some(matcher) = &matcher {
         builder = builder.matcher(Arc::clone(matcher));
     }
     let checker = builder.start().map_err(|e| e.to_string())?;
-    let source = open_source(&args.input)?;
     let vpdq_out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -425,11 +449,11 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     };
     let (result, decoder) = match source {
         Source::Y4m(reader) => (
-            hash_y4m(reader, checker, &options, |hashed| writer.frame(hashed)),
+            hash_video(reader, checker, &options, |hashed| writer.frame(hashed)),
             None,
         ),
-        Source::Ffmpeg(reader, decoder) => (
-            hash_y4m(reader, checker, &options, |hashed| writer.frame(hashed)),
+        Source::Ffmpeg(frames, decoder) => (
+            hash_video(frames, checker, &options, |hashed| writer.frame(hashed)),
             Some(decoder),
         ),
     };
@@ -490,6 +514,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
 fn load_lists(
     paths: &[PathBuf],
     distance: u32,
+    dihedral: bool,
 ) -> Result<(Option<Arc<Matcher>>, Vec<LoadedList>), String> {
     if paths.is_empty() {
         return Ok((None, Vec::new()));
@@ -502,9 +527,20 @@ fn load_lists(
     let mut lists = Vec::new();
     for path in paths {
         let list = HashList::load(path).map_err(|e| e.to_string())?;
+        let video = list.kind() == ListKind::Video;
+        if video && dihedral {
+            // vPDQ's comparison is defined on the frames as stored; rotated matches would be
+            // printed per frame but never counted in the decision.
+            return Err(format!(
+                "{}: --dihedral cannot be used with a vPDQ (video) list: the video comparison \
+                 counts unrotated frames only. Drop --dihedral, or use --apply-rotation for a \
+                 video whose rotation tag makes it look turned",
+                list.name()
+            ));
+        }
         lists.push(LoadedList {
             name: list.name().to_owned(),
-            video: (list.format() == ListFormat::Vpdq).then(|| list_frames(&list)),
+            video: video.then(|| list_frames(&list)),
         });
         matcher
             .add_list(list, distance)

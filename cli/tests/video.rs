@@ -346,3 +346,118 @@ fn encode_test_pattern(path: &std::path::Path, frames: u32) {
         .expect("ffmpeg");
     assert!(made.success());
 }
+
+/// Whether ffmpeg is on PATH; under CI=true it must be.
+fn ffmpeg_or_skip(test: &str) -> bool {
+    let has_ffmpeg = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_ffmpeg {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: ffmpeg is not on PATH and CI=true: scripts/test installs it"
+        );
+        eprintln!("{test}: skipped: ffmpeg is not on PATH");
+    }
+    has_ffmpeg
+}
+
+/// A file name is a file, never an ffmpeg protocol: an empty file named `concat:t.mp4|t.mp4`
+/// once hashed as the frames of t.mp4 (exit 0).
+#[test]
+fn file_names_never_reach_ffmpeg_as_protocols() {
+    if !ffmpeg_or_skip("file_names_never_reach_ffmpeg_as_protocols") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    encode_test_pattern(&dir.path().join("t.mp4"), 12);
+    let trap = "concat:t.mp4|t.mp4";
+    std::fs::write(dir.path().join(trap), b"").expect("write the trap");
+    let output = cargo_bin_cmd!("vigil")
+        .args(["video", trap])
+        .current_dir(dir.path())
+        .output()
+        .expect("run vigil");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+}
+
+/// `--seconds-per-hash` is a finite number ≥ 0, refused before anything runs; a file with no
+/// video says so.
+#[test]
+fn bad_sampling_and_audio_only_files_say_what_is_wrong() {
+    for bad in ["nan", "inf", "-1", "x"] {
+        let output = vigil(&["video", &format!("--seconds-per-hash={bad}"), "-"]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("a number of seconds"), "{bad}: {stderr}");
+    }
+    if !ffmpeg_or_skip("audio_only") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let audio = dir.path().join("tone.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2"])
+        .arg(&audio)
+        .status()
+        .expect("ffmpeg");
+    assert!(made.success());
+    let output = vigil(&["video", path_str(&audio)]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no video stream"), "{stderr}");
+}
+
+/// A vPDQ list converted to binary (and back) is still a video: the decision is the video
+/// comparison, as from the text file. `--dihedral` with a video list is refused, since rotated
+/// frames would be printed but never counted.
+#[test]
+fn vpdq_lists_stay_videos_in_binary_and_refuse_dihedral() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let video = dir.path().join("clip.y4m");
+    std::fs::write(&video, y4m(30)).expect("write video");
+    let scene = dir.path().join("scene0.txt");
+    let all = text(&vigil(&["video", path_str(&video)]).stdout);
+    let first: String = all.lines().take(10).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&scene, &first).expect("write list");
+    let binary = dir.path().join("scene0.bin");
+    let back = dir.path().join("scene0-again.txt");
+    let output = vigil(&["list", "convert", path_str(&scene), path_str(&binary)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let output = vigil(&["list", "convert", path_str(&binary), path_str(&back)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&back).expect("text again"), first);
+    for list in [&scene, &binary, &back] {
+        let output = vigil(&[
+            "video",
+            "--gate",
+            "query",
+            "--list",
+            path_str(list),
+            path_str(&video),
+        ]);
+        let stdout = text(&output.stdout);
+        let decision = stdout.lines().last().expect("a decision line");
+        // A third of the clip is in the listed scene: no match under the query gate, exit 1.
+        assert!(
+            decision.contains("no match") && decision.contains("query 33.33%"),
+            "{decision}"
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", list.display());
+    }
+    let output = vigil(&[
+        "video",
+        "--dihedral",
+        "--list",
+        path_str(&binary),
+        path_str(&video),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--dihedral cannot be used"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -9,13 +9,13 @@
 //!   ([`FrameSampler`]), downscaling before hashing ([`downsample()`]), pruning near-repeats
 //!   ([`Pruner`]), the `FRAME,QUALITY,HASH,TIMESTAMP` format ([`VpdqFeature`]), and comparing two
 //!   videos ([`compare_videos`], with the [`Gate`] the decision uses).
-//! * Input: YUV4MPEG2 streams ([`y4m`]), the format `ffmpeg -f yuv4mpegpipe` writes for any
-//!   video it can decode; the Y plane is hashed, expanded to full range ([`luma_range`]).
-//!   [`hash_y4m`] runs the whole pipeline.
+//! * Input: any [`FrameSource`]: files through ffmpeg ([`ffmpeg`]), converted to RGB exactly as
+//!   vPDQ's libswscale converts them, and YUV4MPEG2 streams read in Rust ([`y4m`]), converted to
+//!   RGB in the same arithmetic. [`hash_video`] runs the whole pipeline.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use vigil::video::{CompareOptions, FrameChecker, VpdqOptions, compare_videos, hash_y4m};
+//! use vigil::video::{CompareOptions, FrameChecker, VpdqOptions, compare_videos, hash_video};
 //! use vigil::video::y4m::Y4mReader;
 //! use vigil::{Backend, Hasher, PdqHash};
 //!
@@ -28,7 +28,7 @@
 //! let hasher = Arc::new(Hasher::new(Backend::Cpu)?);
 //! let mut frames: Vec<PdqHash> = Vec::new();
 //! let checker = FrameChecker::builder(hasher).start()?;
-//! hash_y4m(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |hashed| {
+//! hash_video(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |hashed| {
 //!     let feature = hashed.feature;
 //!     println!("{feature}"); // 0,100,9c8e...,0.000 as vpdq-hash-video writes it
 //!     frames.push(PdqHash { hash: feature.hash, quality: feature.quality });
@@ -50,9 +50,11 @@ pub mod ffmpeg;
 pub mod luma_range;
 mod prune;
 mod sampling;
+mod source;
 mod vpdq_format;
 mod vpdq_stream;
 pub mod y4m;
+mod yuv_to_rgb;
 
 pub use checker::{
     CheckedFrame, CheckedFrames, CheckerBuilder, Closed, FrameChecker, FramePosition,
@@ -63,8 +65,9 @@ pub use downsample::downsample;
 pub use luma_range::{LumaRange, expand_limited_range};
 pub use prune::Pruner;
 pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};
+pub use source::{FrameSource, SourceError, SourceFrame};
 pub use vpdq_format::{Seconds3, VpdqFeature};
-pub use vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_y4m};
+pub use vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_video};
 
 #[cfg(test)]
 mod tests {

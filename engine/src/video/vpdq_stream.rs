@@ -1,15 +1,14 @@
-//! A whole vPDQ run over a Y4M stream: frames read on one thread, sampled
+//! A whole vPDQ run over a [`FrameSource`]: frames read on one thread, sampled
 //! ([`FrameSampler`]), hashed by a [`FrameChecker`], pruned ([`Pruner`]), and handed to the
 //! caller as [`VpdqFeature`]s in frame order on the calling thread.
 
-use std::io::Read;
 use std::ops::ControlFlow;
 
 use super::checker::{CheckedFrame, FrameChecker, FramePosition};
 use super::prune::Pruner;
 use super::sampling::{BadSecondsPerHash, FrameSampler};
+use super::source::{FrameSource, SourceError};
 use super::vpdq_format::VpdqFeature;
-use super::y4m::{Y4mError, Y4mReader};
 
 /// Which frames become features.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -43,11 +42,11 @@ pub enum StreamError {
     Stream {
         summary: StreamSummary,
         #[source]
-        source: Y4mError,
+        source: SourceError,
     },
 }
 
-/// One hashed frame, as [`hash_y4m`] hands it over.
+/// One hashed frame, as [`hash_video`] hands it over.
 #[derive(Clone, Copy, Debug)]
 pub struct HashedFrame<'a> {
     /// The frame as a vPDQ feature.
@@ -58,7 +57,8 @@ pub struct HashedFrame<'a> {
     pub checked: &'a CheckedFrame,
 }
 
-/// Reads every frame of `reader`, hashes the frames `options` selects on `checker`, and calls
+/// Reads every frame of `source` (a [`Y4mReader`](super::y4m::Y4mReader), the frames of
+/// [`FfmpegDecoder`](super::ffmpeg::FfmpegDecoder), or a source of the caller's), hashes the frames `options` selects on `checker`, and calls
 /// `each` with every hashed frame, kept or pruned, in frame order, on the calling thread; `each`
 /// stops the run early by returning [`ControlFlow::Break`]. The checker should be fresh (nothing
 /// submitted yet); it is closed at the end. A stream that fails midway still hands over every
@@ -67,7 +67,7 @@ pub struct HashedFrame<'a> {
 /// ```
 /// use std::ops::ControlFlow;
 /// use std::sync::Arc;
-/// use vigil::video::{FrameChecker, VpdqOptions, hash_y4m, y4m::Y4mReader};
+/// use vigil::video::{FrameChecker, VpdqOptions, hash_video, y4m::Y4mReader};
 /// use vigil::{Backend, Hasher};
 ///
 /// let mut stream = b"YUV4MPEG2 W32 H32 F10:1 Cmono\n".to_vec();
@@ -78,7 +78,7 @@ pub struct HashedFrame<'a> {
 /// let checker = FrameChecker::builder(Arc::new(Hasher::new(Backend::Cpu)?)).start()?;
 /// let options = VpdqOptions { seconds_per_hash: 0.5, prune_distance: Some(0) };
 /// let mut lines = Vec::new();
-/// let summary = hash_y4m(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
+/// let summary = hash_video(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
 ///     if hashed.kept {
 ///         lines.push(hashed.feature.to_string());
 ///     }
@@ -89,13 +89,13 @@ pub struct HashedFrame<'a> {
 /// assert!(lines[1].starts_with("10,") && lines[1].ends_with(",1.000"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn hash_y4m<R: Read + Send>(
-    mut reader: Y4mReader<R>,
+pub fn hash_video<S: FrameSource + Send>(
+    mut source: S,
     checker: FrameChecker,
     options: &VpdqOptions,
     mut each: impl FnMut(&HashedFrame<'_>) -> ControlFlow<()>,
 ) -> Result<StreamSummary, StreamError> {
-    let sampler = FrameSampler::new(reader.header().frame_rate, options.seconds_per_hash)?;
+    let sampler = FrameSampler::new(source.frame_rate(), options.seconds_per_hash)?;
     let results = checker.results();
     let mut pruner = options.prune_distance.map(Pruner::new);
     let mut summary = StreamSummary::default();
@@ -104,7 +104,7 @@ pub fn hash_y4m<R: Read + Send>(
         let producer = scope.spawn(move || {
             let mut read = (0u64, 0u64, None);
             loop {
-                match reader.next_frame() {
+                match source.next_frame() {
                     Ok(Some(frame)) => {
                         read.0 += 1;
                         if sampler.takes(frame.index) {
@@ -113,7 +113,7 @@ pub fn hash_y4m<R: Read + Send>(
                                 timestamp: frame.timestamp,
                             };
                             // A closed checker means the consumer stopped the run.
-                            if checker.submit(&frame.luma, position).is_err() {
+                            if checker.submit(&frame.frame, position).is_err() {
                                 break;
                             }
                             read.1 += 1;

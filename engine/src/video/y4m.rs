@@ -1,11 +1,15 @@
-//! Reading YUV4MPEG2 (`.y4m`) streams: the header, then one frame at a time, the Y plane only.
+//! Reading YUV4MPEG2 (`.y4m`) streams: the header, then one frame at a time.
 //!
 //! A stream is a header line, `YUV4MPEG2` and space-separated tags (`W` width, `H` height,
 //! `F` frame rate `num:den`, `C` chroma layout, `I` interlacing, `A` aspect, `X` extensions),
 //! then frames: a line starting `FRAME` followed by the planes, Y first. This reader accepts
-//! every 8-bit layout ffmpeg writes with `-f yuv4mpegpipe` ([`Chroma`]); the chroma planes are
-//! skipped, never stored. Higher bit depths (`C420p10`, `Cmono16`, ...) are refused with an error
-//! that says how to ask ffmpeg for 8 bits.
+//! every 8-bit layout ffmpeg writes with `-f yuv4mpegpipe` ([`Chroma`]). Higher bit depths
+//! (`C420p10`, `Cmono16`, ...) are refused with an error that says how to ask ffmpeg for 8 bits.
+//!
+//! By default each frame is handed over as RGB converted as the reference converts it
+//! ([`Y4mPixels::Rgb`]): Meta's vPDQ hashes the luma of the clipped RGB, which is not the Y plane
+//! wherever the conversion clips (dark scenes with colour, saturated colours). The Y plane alone
+//! ([`Y4mPixels::Luma`]) is a different pixel source, for callers who want it.
 //!
 //! Nothing on any input panics or allocates more than the stream delivers: dimensions are
 //! checked against [`MAX_SIDE`](crate::MAX_SIDE) before anything else, header lines are read at
@@ -19,13 +23,15 @@ use std::time::Duration;
 
 use super::luma_range::{LumaRange, expand_limited_range};
 use super::sampling::FrameRate;
+use super::source::{FrameSource, SourceError, SourceFrame};
+use super::yuv_to_rgb::{YuvPlanes, yuv_to_rgb};
 use crate::{Frame, MAX_SIDE, PixelFormat};
 
 /// The longest header or frame line accepted, in bytes.
 pub const MAX_LINE: usize = 4096;
 
-/// The chroma layout (`C` tag). Only the Y plane is read; the layout says how many bytes of
-/// chroma (and alpha) follow it in each frame.
+/// The chroma layout (`C` tag): how many bytes of chroma (and alpha) follow the Y plane in each
+/// frame, and which pixels each chroma sample covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Chroma {
     /// `C420jpeg` (also the default when there is no `C` tag): 4:2:0, chroma centred.
@@ -81,6 +87,17 @@ impl Chroma {
         Self::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// How far chroma is subsampled, as shifts (across, down); `None` for `Cmono`.
+    fn subsampling(self) -> Option<(u32, u32)> {
+        match self {
+            Chroma::C420Jpeg | Chroma::C420Paldv | Chroma::C420Mpeg2 | Chroma::C420 => Some((1, 1)),
+            Chroma::C422 => Some((1, 0)),
+            Chroma::C444 | Chroma::C444Alpha => Some((0, 0)),
+            Chroma::C411 => Some((2, 0)),
+            Chroma::Mono => None,
+        }
+    }
+
     /// Bytes that follow the Y plane in a frame of `width`×`height` (chroma planes, alpha).
     fn bytes_after_luma(self, width: u64, height: u64) -> u64 {
         let (w2, h2, w4) = (width.div_ceil(2), height.div_ceil(2), width.div_ceil(4));
@@ -132,16 +149,16 @@ pub enum Y4mError {
     Truncated { frame: u64, got: u64, expected: u64 },
 }
 
-/// One frame of a stream: its Y plane, borrowed from the reader until the next frame is read.
+/// One frame of a stream, borrowed from the reader until the next frame is read.
 #[derive(Clone, Copy, Debug)]
 pub struct Y4mFrame<'a> {
     /// The frame's number in the stream, from 0.
     pub index: u64,
     /// When it is shown: `index` frames at the header's frame rate.
     pub timestamp: Duration,
-    /// The Y plane as [`PixelFormat::Luma8`], in the reader's output range
-    /// ([`Y4mReader::luma_output`]).
-    pub luma: Frame<'a>,
+    /// The pixels the reader hands over ([`Y4mReader::pixels`]): RGB8, or the Y plane as
+    /// [`PixelFormat::Luma8`]. (`Cmono` streams are always Luma8: their RGB is grey.)
+    pub frame: Frame<'a>,
 }
 
 /// Reads a YUV4MPEG2 stream frame by frame.
@@ -160,8 +177,9 @@ pub struct Y4mFrame<'a> {
 /// assert_eq!(reader.header().chroma, Chroma::C420Jpeg);
 /// let mut frames = 0;
 /// while let Some(frame) = reader.next_frame()? {
-///     // Limited-range Y (16..=235) is expanded to full range (0..=255) by default.
-///     assert_eq!(frame.luma.row(0)[0], if frame.index == 0 { 0 } else { 255 });
+///     // RGB as the reference converts it: limited-range black and white become 0 and 255.
+///     let first = &frame.frame.row(0)[..3];
+///     assert_eq!(first, if frame.index == 0 { [0; 3] } else { [255; 3] });
 ///     frames += 1;
 /// }
 /// assert_eq!(frames, 2);
@@ -170,23 +188,30 @@ pub struct Y4mFrame<'a> {
 pub struct Y4mReader<R> {
     input: BufReader<R>,
     header: Y4mHeader,
-    /// Range conversion applied to each Y plane.
-    output: LumaOutput,
-    luma: Vec<u8>,
+    /// What each frame is handed over as.
+    pixels: Y4mPixels,
+    /// The frame's bytes as read (the Y plane first).
+    raw: Vec<u8>,
+    /// The RGB conversion of `raw`.
+    rgb: Vec<u8>,
     next_index: u64,
     /// Set after an error or the end: nothing more is read.
     finished: bool,
 }
 
-/// What the reader does with the Y values.
+/// What the reader hands over for each frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LumaOutput {
-    /// Full range (0..=255): limited-range Y is expanded as ffmpeg's `-pix_fmt gray` does
-    /// ([`expand_limited_range`]), which is what the reference's RGB luma amounts to.
+#[non_exhaustive]
+pub enum Y4mPixels {
+    /// RGB8 as the reference converts it ([module docs](self)): the pixels vPDQ hashes.
     #[default]
-    FullRange,
-    /// The Y values as stored.
-    AsStored,
+    Rgb,
+    /// The Y plane, limited range expanded to full as ffmpeg's `-pix_fmt gray` does
+    /// ([`expand_limited_range`]). Not vPDQ's pixels: equal to them only where the RGB
+    /// conversion does not clip.
+    Luma,
+    /// The Y plane as stored.
+    StoredLuma,
 }
 
 /// Bytes the reader asks its source for at a time.
@@ -201,8 +226,9 @@ impl<R: Read> Y4mReader<R> {
         Ok(Y4mReader {
             input,
             header,
-            output: LumaOutput::default(),
-            luma: Vec::new(),
+            pixels: Y4mPixels::default(),
+            raw: Vec::new(),
+            rgb: Vec::new(),
             next_index: 0,
             finished: false,
         })
@@ -213,15 +239,15 @@ impl<R: Read> Y4mReader<R> {
         &self.header
     }
 
-    /// Chooses what the reader does with the Y values (full range by default).
-    pub fn with_luma_output(mut self, output: LumaOutput) -> Self {
-        self.output = output;
+    /// Chooses what each frame is handed over as (RGB by default).
+    pub fn with_pixels(mut self, pixels: Y4mPixels) -> Self {
+        self.pixels = pixels;
         self
     }
 
-    /// What the reader does with the Y values.
-    pub fn luma_output(&self) -> LumaOutput {
-        self.output
+    /// What each frame is handed over as.
+    pub fn pixels(&self) -> Y4mPixels {
+        self.pixels
     }
 
     /// The next frame, `None` at the end of the stream. After an error, every call returns
@@ -244,16 +270,22 @@ impl<R: Read> Y4mReader<R> {
         let index = self.next_index;
         self.next_index += 1;
         let Y4mHeader { width, height, .. } = self.header;
-        let luma = Frame::packed(&self.luma, width, height, PixelFormat::Luma8)
-            .map_err(|e| Y4mError::Unsupported(e.to_string()))?;
+        let luma_bytes = width as usize * height as usize;
+        let frame = if self.rgb.is_empty() {
+            Frame::packed(&self.raw[..luma_bytes], width, height, PixelFormat::Luma8)
+        } else {
+            Frame::packed(&self.rgb, width, height, PixelFormat::Rgb8)
+        }
+        .map_err(|e| Y4mError::Unsupported(e.to_string()))?;
         Ok(Some(Y4mFrame {
             index,
             timestamp: self.header.frame_rate.timestamp(index),
-            luma,
+            frame,
         }))
     }
 
-    /// Reads the next frame's Y plane into `self.luma` and skips the rest; `false` at a clean end.
+    /// Reads the next frame into `self.raw` (the Y plane alone unless RGB is wanted) and converts
+    /// it; `false` at a clean end.
     fn read_frame(&mut self) -> Result<bool, Y4mError> {
         let frame = self.next_index;
         let Some(line) = read_line(&mut self.input).map_err(|error| match error {
@@ -272,13 +304,23 @@ impl<R: Read> Y4mReader<R> {
         let (width, height) = (u64::from(self.header.width), u64::from(self.header.height));
         let luma_bytes = width * height;
         let rest = self.header.chroma.bytes_after_luma(width, height);
-        self.luma.clear();
+        let subsampling = self.header.chroma.subsampling();
+        let to_rgb = self.pixels == Y4mPixels::Rgb && subsampling.is_some();
+        // The chroma planes are kept for RGB and skipped otherwise.
+        let kept = if to_rgb {
+            luma_bytes + rest
+        } else {
+            luma_bytes
+        };
+        self.raw.clear();
+        self.rgb.clear();
         // Grows only as bytes arrive: a lying header costs what the stream really holds.
-        let got = (&mut self.input)
-            .take(luma_bytes)
-            .read_to_end(&mut self.luma)? as u64;
-        let skipped = if got == luma_bytes {
-            io::copy(&mut (&mut self.input).take(rest), &mut io::sink())?
+        let got = (&mut self.input).take(kept).read_to_end(&mut self.raw)? as u64;
+        let skipped = if got == kept {
+            io::copy(
+                &mut (&mut self.input).take(luma_bytes + rest - kept),
+                &mut io::sink(),
+            )?
         } else {
             0
         };
@@ -289,10 +331,44 @@ impl<R: Read> Y4mReader<R> {
                 expected: luma_bytes + rest,
             });
         }
-        if self.output == LumaOutput::FullRange && self.header.luma_range == LumaRange::Limited {
-            expand_limited_range(&mut self.luma);
+        match subsampling {
+            Some((shift_x, shift_y)) if to_rgb => {
+                let (width, height) = (width as usize, height as usize);
+                let (y, chroma) = self.raw.split_at(width * height);
+                let plane = width.div_ceil(1 << shift_x) * height.div_ceil(1 << shift_y);
+                let planes = YuvPlanes {
+                    y,
+                    u: &chroma[..plane],
+                    v: &chroma[plane..2 * plane],
+                    width,
+                    height,
+                    shift_x,
+                    shift_y,
+                };
+                yuv_to_rgb(&planes, self.header.luma_range, &mut self.rgb);
+            }
+            _ => {
+                let expand = self.pixels != Y4mPixels::StoredLuma;
+                if expand && self.header.luma_range == LumaRange::Limited {
+                    expand_limited_range(&mut self.raw);
+                }
+            }
         }
         Ok(true)
+    }
+}
+
+impl<R: Read> FrameSource for Y4mReader<R> {
+    fn frame_rate(&self) -> FrameRate {
+        self.header.frame_rate
+    }
+
+    fn next_frame(&mut self) -> Result<Option<SourceFrame<'_>>, SourceError> {
+        Ok(Y4mReader::next_frame(self)?.map(|f| SourceFrame {
+            index: f.index,
+            timestamp: f.timestamp,
+            frame: f.frame,
+        }))
     }
 }
 
@@ -447,14 +523,14 @@ mod tests {
     fn read_all(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<Y4mError>) {
         let mut frames = Vec::new();
         let mut reader = match Y4mReader::new(bytes) {
-            Ok(reader) => reader.with_luma_output(LumaOutput::AsStored),
+            Ok(reader) => reader.with_pixels(Y4mPixels::StoredLuma),
             Err(error) => return (frames, Some(error)),
         };
         loop {
             match reader.next_frame() {
                 Ok(Some(frame)) => frames.push(
-                    (0..frame.luma.height() as usize)
-                        .flat_map(|y| frame.luma.row(y).to_vec())
+                    (0..frame.frame.height() as usize)
+                        .flat_map(|y| frame.frame.row(y).to_vec())
                         .collect(),
                 ),
                 Ok(None) => return (frames, None),
@@ -484,13 +560,15 @@ mod tests {
     #[test]
     fn timestamps_and_range_come_from_the_header() {
         let bytes = stream("YUV4MPEG2 W8 H8 F30000:1001", Chroma::C420Jpeg, 2, 8, 8);
-        let mut reader = Y4mReader::new(&bytes[..]).unwrap();
+        let mut reader = Y4mReader::new(&bytes[..])
+            .unwrap()
+            .with_pixels(Y4mPixels::Luma);
         assert_eq!(reader.header().luma_range, LumaRange::Limited);
         reader.next_frame().unwrap();
         let second = reader.next_frame().unwrap().unwrap();
         assert_eq!(second.timestamp, Duration::from_nanos(33_366_667));
         // Y 16 becomes 0 in full range.
-        assert_eq!(second.luma.row(0)[0], expand_limited_range_value(16 + 7));
+        assert_eq!(second.frame.row(0)[0], expand_limited_range_value(16 + 7));
         let mono = stream("YUV4MPEG2 W8 H8 F25:1 Cmono", Chroma::Mono, 1, 8, 8);
         let reader = Y4mReader::new(&mono[..]).unwrap();
         assert_eq!(reader.header().luma_range, LumaRange::Full);
@@ -584,8 +662,47 @@ mod tests {
             matches!(error, Y4mError::Truncated { got: 3, .. }),
             "{error}"
         );
-        assert!(reader.luma.capacity() < 1 << 20);
+        assert!(reader.raw.capacity() < 1 << 20 && reader.rgb.capacity() < 1 << 20);
         assert!(reader.next_frame().unwrap().is_none());
+    }
+
+    /// RGB by default: grey chroma gives R = G = B = the full-range Y; colour chroma does not,
+    /// and each chroma layout covers its own pixels.
+    #[test]
+    fn rgb_is_the_default_and_covers_every_layout() {
+        for chroma in Chroma::ALL {
+            let header = format!("YUV4MPEG2 W13 H7 F25:1 C{}", chroma.name());
+            let bytes = stream(&header, chroma, 1, 13, 7);
+            let mut reader = Y4mReader::new(&bytes[..]).unwrap();
+            assert_eq!(reader.pixels(), Y4mPixels::Rgb);
+            let frame = reader.next_frame().unwrap().unwrap().frame;
+            let want = if chroma == Chroma::Mono {
+                PixelFormat::Luma8
+            } else {
+                PixelFormat::Rgb8
+            };
+            assert_eq!(frame.format(), want, "{chroma:?}");
+            for i in 0..91u64 {
+                let (x, y) = ((i % 13) as usize, (i / 13) as usize);
+                let grey = expand_limited_range_value((16 + i % 200) as u8);
+                let grey = if chroma == Chroma::Mono {
+                    (16 + i % 200) as u8
+                } else {
+                    grey
+                };
+                let px = &frame.row(y)[x * want.bytes_per_pixel()..][..want.bytes_per_pixel()];
+                assert!(
+                    px.iter().all(|&c| c.abs_diff(grey) <= 1),
+                    "{chroma:?} {i}: {px:?}"
+                );
+            }
+        }
+        // 2×2 4:2:0 with strong red chroma at dark Y: G and B clip at 0.
+        let mut bytes = b"YUV4MPEG2 W2 H2 F25:1 C420jpeg\nFRAME\n".to_vec();
+        bytes.extend_from_slice(&[20, 20, 20, 20, 60, 200]);
+        let mut reader = Y4mReader::new(&bytes[..]).unwrap();
+        let frame = reader.next_frame().unwrap().unwrap().frame;
+        assert_eq!(frame.row(1), [120, 0, 0, 120, 0, 0]);
     }
 
     /// Tags are UTF-8 text whose first character is the key: a multi-byte first character is
