@@ -453,3 +453,65 @@ fn oversized_image_is_refused_without_decoding() {
     let [a, _] = tree.images();
     assert_fails_alone(&bomb, &a);
 }
+
+/// A JPEG cut in half is refused as truncated (it used to hash, 58 bits from the whole file's
+/// hash, at quality 100), and an empty file says it is empty; the other file is still hashed.
+#[test]
+fn truncated_and_empty_files_fail_alone_saying_why() {
+    let tree = Tree::new();
+    let [a, _] = tree.images();
+    let image = image::open(&a).expect("open");
+    let whole = tree.root().join("whole.jpg");
+    image.save(&whole).expect("write JPEG");
+    let bytes = std::fs::read(&whole).expect("read");
+    for (name, content, message) in [
+        ("half.jpg", &bytes[..bytes.len() / 2], "truncated file"),
+        ("no-end.jpg", &bytes[..bytes.len() - 2], "truncated file"),
+        ("empty.png", &[][..], "empty file (0 bytes)"),
+    ] {
+        let bad = tree.root().join(name);
+        std::fs::write(&bad, content).expect("write");
+        assert_fails_alone(&bad, &a);
+        let output = cargo_bin_cmd!("vigil")
+            .arg("hash")
+            .arg(&bad)
+            .output()
+            .expect("run");
+        assert!(
+            stderr_of(&output).contains(message),
+            "{name}: {}",
+            stderr_of(&output)
+        );
+    }
+}
+
+/// A 17000×1000 panorama (Pillow hashes it) is over vigil's 16384-pixel side: the error names
+/// the size and the limit, and `--cpp-cli` (which shrinks it to 512×512 first) hashes it.
+#[test]
+fn a_panorama_over_the_side_limit_names_it_and_hashes_with_cpp_cli() {
+    let tree = Tree::new();
+    let path = tree.root().join("panorama.png");
+    image::GrayImage::from_fn(17000, 1000, |x, y| {
+        image::Luma([((x / 40) ^ (y / 40)) as u8])
+    })
+    .save(&path)
+    .expect("write");
+    let output = cargo_bin_cmd!("vigil")
+        .arg("hash")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("17000x1000") && stderr.contains("16384"),
+        "{stderr}"
+    );
+    let output = cargo_bin_cmd!("vigil")
+        .args(["hash", "--cpp-cli"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output).lines().count(), 1);
+}

@@ -4,14 +4,35 @@
 //! Pixels are taken as Pillow's `convert("RGB")` gives them to the reference `pdqhash`: alpha is
 //! dropped (not composited), 16-bit channels are reduced to 8, palettes expanded. Grey images stay
 //! one channel: they hash exactly as their RGB expansion, with a third of the work.
+//!
+//! What is refused, and why:
+//! - an empty file, and a truncated one: a file cut before its pixel data ends is an error, never
+//!   a hash of the part that arrived (`decode/whole.rs` holds the JPEG and WebP checks the
+//!   decoders lack);
+//! - an image that would need more than [`DecodeOptions::max_alloc`] bytes of pixels, judged from
+//!   its header before anything is allocated;
+//! - metadata over [`MAX_METADATA_BYTES`]: a PNG's ICC profile, text and EXIF chunks are held in
+//!   memory by its decoder, and a compressed profile can inflate a thousandfold;
+//! - a side over [`MAX_SIDE`], the bound of the hash's integer filter, unless
+//!   [`DecodeOptions::cpp_cli_resize`] first shrinks the image to 512×512.
 
-use std::io::{BufRead, Cursor, Seek};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use image::error::{ImageError, LimitErrorKind};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use crate::error::{Error, Result};
 use crate::frame::{Frame, MAX_SIDE, PixelFormat};
+
+mod whole;
+
+/// Most bytes an image's metadata may take in memory while it is decoded. vigil reads no
+/// metadata but the EXIF orientation; the PNG decoder holds ICC profiles (inflated), text and
+/// EXIF chunks, and gives up an ICC profile that would inflate past this (the image is still
+/// decoded). Real profiles take kilobytes; the largest a few megabytes.
+pub const MAX_METADATA_BYTES: u64 = 16 << 20;
 
 /// Longest side the C++ reference CLI hashes without resizing; larger images are first resized to
 /// 512×512 by nearest neighbour (see [`DecodeOptions::cpp_cli_resize`]).
@@ -57,21 +78,25 @@ impl DecodedImage {
     }
 }
 
-/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF).
+/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF). The format is taken from the
+/// content, or else from the extension.
 pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage> {
-    let reader = ImageReader::open(path).map_err(|source| Error::Io {
+    let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
     })?;
-    decode_reader(reader, options).map_err(|message| Error::Decode {
+    let hint = ImageFormat::from_path(path).ok();
+    decode_reader(BufReader::new(file), hint, options).map_err(|message| Error::Decode {
         path: path.to_owned(),
         message,
     })
 }
 
-/// Decodes an image held in memory; `name` labels errors.
+/// Decodes an image held in memory; `name` labels errors, and its extension names the format of
+/// a file whose content does not.
 pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result<DecodedImage> {
-    decode_reader(ImageReader::new(Cursor::new(bytes)), options).map_err(|message| Error::Decode {
+    let hint = ImageFormat::from_path(name).ok();
+    decode_reader(Cursor::new(bytes), hint, options).map_err(|message| Error::Decode {
         path: name.into(),
         message,
     })
@@ -82,8 +107,9 @@ pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result
 /// say why). Callers decoding many files at once use it to bound their memory in total, as
 /// [`DecodeOptions::max_alloc`] bounds it per file.
 pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
-    let reader = ImageReader::open(path).ok()?.with_guessed_format().ok()?;
-    guarded(|| Some(bytes_needed(&reader.into_decoder().ok()?)))
+    let reader = BufReader::new(File::open(path).ok()?);
+    let hint = ImageFormat::from_path(path).ok();
+    guarded(|| Some(bytes_needed(&open_decoder(reader, hint, u64::MAX).ok()?.0)))
         .ok()
         .flatten()
 }
@@ -110,26 +136,102 @@ fn guarded<T>(step: impl FnOnce() -> T) -> std::result::Result<T, String> {
 }
 
 fn decode_reader<R: BufRead + Seek>(
-    reader: ImageReader<R>,
+    reader: R,
+    hint: Option<ImageFormat>,
     options: &DecodeOptions,
 ) -> std::result::Result<DecodedImage, String> {
-    guarded(|| decode_unguarded(reader, options))?
+    guarded(|| decode_unguarded(reader, hint, options))?
 }
 
-fn decode_unguarded<R: BufRead + Seek>(
-    reader: ImageReader<R>,
-    options: &DecodeOptions,
-) -> std::result::Result<DecodedImage, String> {
+/// The first bytes of the file (up to a buffer's worth), without consuming them.
+fn head<R: BufRead>(reader: &mut R) -> std::result::Result<Vec<u8>, String> {
+    let buffer = reader.fill_buf().map_err(|e| e.to_string())?;
+    Ok(buffer[..buffer.len().min(256)].to_vec())
+}
+
+/// The `image` crate's decoder for the file, and its format (from the content, else `hint`).
+/// `max_alloc` bounds what the decoders count against it; PNG's counts its metadata alone (its
+/// pixels are checked by the caller), so it gets [`MAX_METADATA_BYTES`].
+fn open_decoder<'a, R: BufRead + Seek + 'a>(
+    reader: R,
+    hint: Option<ImageFormat>,
+    max_alloc: u64,
+) -> std::result::Result<(impl ImageDecoder + 'a, Option<ImageFormat>), String> {
+    let mut reader = ImageReader::new(reader);
+    if let Some(format) = hint {
+        reader.set_format(format);
+    }
     let mut reader = reader.with_guessed_format().map_err(|e| e.to_string())?;
+    let format = reader.format();
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(options.max_alloc);
+    // Sides are checked by the caller, which names the limit and the size.
+    limits.max_image_width = None;
+    limits.max_image_height = None;
+    limits.max_alloc = Some(if format == Some(ImageFormat::Png) {
+        max_alloc.min(MAX_METADATA_BYTES)
+    } else {
+        max_alloc
+    });
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
-    let (width, height) = decoder.dimensions();
-    let needed = bytes_needed(&decoder);
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| describe(e, format, "reading the header"))?;
+    Ok((decoder, format))
+}
+
+/// An `image` error in words: a cut file says it is truncated, a PNG over its metadata budget
+/// says so.
+fn describe(error: ImageError, format: Option<ImageFormat>, during: &str) -> String {
+    let text = error.to_string();
+    // Decoders say it in their own words: an I/O error at the end of the stream (the `image`
+    // crate hands it over as is, or wrapped in a decoder's error), or a message of their own.
+    let lower = text.to_ascii_lowercase();
+    let mut eof =
+        lower.contains("unexpected end of file") || lower.contains("failed to fill whole buffer");
+    if let ImageError::IoError(io) = &error {
+        eof |= io.kind() == std::io::ErrorKind::UnexpectedEof;
+    }
+    let mut source = std::error::Error::source(&error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            eof |= io.kind() == std::io::ErrorKind::UnexpectedEof;
+        }
+        source = e.source();
+    }
+    if eof {
+        return format!(
+            "{}: it ends before its image data does ({text})",
+            whole::TRUNCATED
+        );
+    }
+    match &error {
+        ImageError::Limits(limit)
+            if format == Some(ImageFormat::Png)
+                && matches!(limit.kind(), LimitErrorKind::InsufficientMemory) =>
+        {
+            format!(
+                "the PNG's metadata (ICC profile, text or EXIF chunks) takes more than the \
+                 {MAX_METADATA_BYTES} bytes allowed, {during}"
+            )
+        }
+        _ => text,
+    }
+}
+
+/// Refuses an image before decoding when a side is over [`MAX_SIDE`] (unless it is to be resized
+/// for the C++ CLI) or when it would need more than [`DecodeOptions::max_alloc`] bytes.
+fn check_size(
+    width: u32,
+    height: u32,
+    needed: u64,
+    options: &DecodeOptions,
+) -> std::result::Result<(), String> {
+    if (width > MAX_SIDE || height > MAX_SIDE) && !options.cpp_cli_resize {
+        return Err(format!(
+            "{width}x{height} image is over the {MAX_SIDE} pixels a side that vigil hashes \
+             (the bound of its exact integer filter, vigil::MAX_SIDE); downscale it first"
+        ));
+    }
     if needed > options.max_alloc {
         return Err(format!(
             "{width}x{height} image would need {needed} bytes to decode, over the limit of {} \
@@ -137,16 +239,45 @@ fn decode_unguarded<R: BufRead + Seek>(
             options.max_alloc
         ));
     }
+    Ok(())
+}
+
+fn decode_unguarded<R: BufRead + Seek>(
+    mut reader: R,
+    hint: Option<ImageFormat>,
+    options: &DecodeOptions,
+) -> std::result::Result<DecodedImage, String> {
+    let head = head(&mut reader)?;
+    if head.is_empty() {
+        return Err("empty file (0 bytes)".into());
+    }
+    whole::check(&mut reader, &head)?;
+    let (mut decoder, format) = open_decoder(reader, hint, options.max_alloc)?;
+    // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
+    let (width, height) = decoder.dimensions();
+    check_size(width, height, bytes_needed(&decoder), options)?;
     let orientation = if options.apply_exif {
-        Some(decoder.orientation().map_err(|e| e.to_string())?)
+        Some(
+            decoder
+                .orientation()
+                .map_err(|e| describe(e, format, "reading the EXIF orientation"))?,
+        )
     } else {
         None
     };
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+    let mut image = DynamicImage::from_decoder(decoder)
+        .map_err(|e| describe(e, format, "decoding the image"))?;
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
     }
-    let decoded = to_hashable(image);
+    finish(to_hashable(image), options)
+}
+
+/// Refuses an empty image; resizes for the C++ CLI when asked.
+fn finish(
+    decoded: DecodedImage,
+    options: &DecodeOptions,
+) -> std::result::Result<DecodedImage, String> {
     if decoded.width == 0 || decoded.height == 0 {
         return Err(format!(
             "image is empty ({}x{})",

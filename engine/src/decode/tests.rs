@@ -122,3 +122,103 @@ fn oversized_and_truncated_files_are_errors() {
         assert!(decode_bytes(bytes, "bad", &DecodeOptions::default()).is_err());
     }
 }
+
+fn photo(width: u32, height: u32) -> image::RgbImage {
+    let pixels = crate::synthetic::synthetic_frame(width, height, PixelFormat::Rgb8, 3);
+    image::RgbImage::from_raw(width, height, pixels).unwrap()
+}
+
+fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut bytes), format)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn an_empty_file_says_so() {
+    let error = decode_bytes(b"", "empty.jpg", &DecodeOptions::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("empty file (0 bytes)"),
+        "{error}"
+    );
+}
+
+/// Every format: a file cut to half, or missing its last bytes, is an error that says
+/// "truncated", never the hash of what arrived. The one exception is a file that lost only bytes
+/// that hold no pixel, at its very end: PNG's IEND checksum (4 bytes), GIF's
+/// trailer, block terminator and the bits after the image data's end code. Such a file may
+/// decode, and then to the whole file's pixels (as in Pillow, which also takes a PNG missing all
+/// of IEND).
+#[test]
+fn truncated_files_are_errors_in_every_format() {
+    let rgb = DynamicImage::ImageRgb8(photo(64, 48));
+    let rgba = DynamicImage::ImageRgba8(rgb.to_rgba8());
+    for (format, name, image, pixel_free_end) in [
+        (ImageFormat::Png, "t.png", &rgb, 4),
+        (ImageFormat::Jpeg, "t.jpg", &rgb, 0),
+        (ImageFormat::Gif, "t.gif", &rgba, 4),
+        (ImageFormat::WebP, "t.webp", &rgb, 0),
+        (ImageFormat::Bmp, "t.bmp", &rgb, 0),
+        (ImageFormat::Tiff, "t.tif", &rgb, 0),
+    ] {
+        let bytes = encode(image, format);
+        let options = DecodeOptions::default();
+        let whole = decode_bytes(&bytes, name, &options).unwrap();
+        let n = bytes.len();
+        for keep in [
+            n / 2,
+            n / 3 * 2,
+            n - 16,
+            n - 12,
+            n - 8,
+            n - 5,
+            n - 4,
+            n - 3,
+            n - 2,
+            n - 1,
+        ] {
+            let what = format!("{format:?} cut to {keep} of {n} bytes");
+            match decode_bytes(&bytes[..keep], name, &options) {
+                Ok(decoded) => assert!(
+                    n - keep <= pixel_free_end && decoded == whole,
+                    "{what}: decoded"
+                ),
+                Err(error) => assert!(error.to_string().contains("truncated"), "{what}: {error}"),
+            }
+        }
+    }
+}
+
+/// The camera trailer after a JPEG's end marker (Samsung's SEF, an MPO's second image) is not
+/// part of the picture: Pillow ignores it, and so does vigil.
+#[test]
+fn bytes_after_a_jpeg_end_marker_are_ignored() {
+    let bytes = encode(&DynamicImage::ImageRgb8(photo(64, 48)), ImageFormat::Jpeg);
+    let options = DecodeOptions::default();
+    let whole = decode_bytes(&bytes, "t.jpg", &options).unwrap();
+    let trailer = [&bytes[..], b"\0\0\x01\n\x0e\0Image_UTC_Data\xFF\xD8 SEFT"].concat();
+    assert_eq!(decode_bytes(&trailer, "t.jpg", &options).unwrap(), whole);
+}
+
+/// A 17000×1000 panorama is over [`MAX_SIDE`], the bound of the hash's integer filter: the error
+/// names the size and the limit (not the `image` crate's "Image size exceeds limit"). Resized
+/// for the C++ CLI first, as that CLI does, it hashes.
+#[test]
+fn a_side_over_max_side_is_refused_with_the_size_and_the_limit() {
+    let panorama = image::GrayImage::from_fn(17000, 1000, |x, y| image::Luma([(x / 7 + y) as u8]));
+    let bytes = encode(&DynamicImage::ImageLuma8(panorama), ImageFormat::Png);
+    let error = decode_bytes(&bytes, "wide.png", &DecodeOptions::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("17000x1000") && message.contains("16384"),
+        "{message}"
+    );
+    let options = DecodeOptions {
+        cpp_cli_resize: true,
+        ..DecodeOptions::default()
+    };
+    let resized = decode_bytes(&bytes, "wide.png", &options).unwrap();
+    assert_eq!((resized.width, resized.height), (512, 512));
+}
