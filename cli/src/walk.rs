@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 /// File extensions (compared case-insensitively) of the files kept when walking a directory.
-pub const IMAGE_EXTENSIONS: [&str; 8] = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"];
+pub const IMAGE_EXTENSIONS: [&str; 17] = [
+    "png", "jpg", "jpeg", "jfif", "gif", "webp", "bmp", "tif", "tiff", "ppm", "pgm", "pbm", "pam",
+    "pnm", "qoi", "tga", "ico",
+];
 
 /// One item of the expansion: a file to process, or a failure to list part of a directory.
 #[derive(Debug)]
@@ -82,7 +85,8 @@ mod tests {
     #[test]
     fn image_extensions_any_case() {
         for name in [
-            "a.png", "b.JPG", "c.Jpeg", "d.gif", "e.webp", "f.BMP", "g.tif", "h.tiff",
+            "a.png", "b.JPG", "c.Jpeg", "d.gif", "e.webp", "f.BMP", "g.tif", "h.tiff", "i.ppm",
+            "j.PGM", "k.pbm", "l.pam", "m.pnm", "n.qoi", "o.tga", "p.ico",
         ] {
             assert!(has_image_extension(Path::new(name)), "{name}");
         }

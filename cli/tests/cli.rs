@@ -485,6 +485,48 @@ fn truncated_and_empty_files_fail_alone_saying_why() {
     }
 }
 
+/// PPM, PGM, PAM, QOI, TGA and ICO files (the first three as `ffmpeg -f image2` writes frames)
+/// are walked and hash as the PNG of the same pixels.
+#[test]
+fn pnm_qoi_tga_and_ico_files_are_walked_and_hashed() {
+    let tree = Tree::new();
+    let [a, _] = tree.images();
+    let rgb = image::open(&a).expect("open").to_rgb8();
+    let dir = tree.root().join("formats");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let names = ["a.ppm", "b.pam", "c.qoi", "d.tga", "e.ico"];
+    for name in names {
+        let image = if name.ends_with(".ico") || name.ends_with(".pam") {
+            image::DynamicImage::ImageRgba8(image::DynamicImage::ImageRgb8(rgb.clone()).to_rgba8())
+        } else {
+            image::DynamicImage::ImageRgb8(rgb.clone())
+        };
+        image.save(dir.join(name)).expect("write");
+    }
+    let grey = image::DynamicImage::ImageRgb8(rgb.clone()).to_luma8();
+    grey.save(dir.join("f.pgm")).expect("write PGM");
+    grey.save(dir.join("f.png")).expect("write PNG");
+    let output = cargo_bin_cmd!("vigil")
+        .arg("hash")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let (rgb_hash, _) = library_hash(&a);
+    let (grey_hash, _) = library_hash(&dir.join("f.png"));
+    let stdout = stdout_of(&output);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), names.len() + 2, "{stdout}");
+    for line in lines {
+        let expected = if line.ends_with("f.pgm") || line.ends_with("f.png") {
+            &grey_hash
+        } else {
+            &rgb_hash
+        };
+        assert!(line.starts_with(expected.as_str()), "{line}");
+    }
+}
+
 /// A 17000×1000 panorama (Pillow hashes it) is over vigil's 16384-pixel side: the error names
 /// the size and the limit, and `--cpp-cli` (which shrinks it to 512×512 first) hashes it.
 #[test]

@@ -1,5 +1,5 @@
-//! Image files to frames, through the `image` crate, with limits so that a decompression bomb is
-//! an error rather than an allocation.
+//! Image files to frames, through the `image` crate (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI,
+//! TGA, ICO), with limits so that a decompression bomb is an error rather than an allocation.
 //!
 //! Pixels are taken as Pillow's `convert("RGB")` gives them to the reference `pdqhash`: alpha is
 //! dropped (not composited), 16-bit channels are reduced to 8, palettes expanded. Grey images stay
@@ -78,8 +78,8 @@ impl DecodedImage {
     }
 }
 
-/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF). The format is taken from the
-/// content, or else from the extension.
+/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI, TGA, ICO). The format is
+/// taken from the content, or from the extension for TGA, which has no signature.
 pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
@@ -93,7 +93,7 @@ pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage>
 }
 
 /// Decodes an image held in memory; `name` labels errors, and its extension names the format of
-/// a file whose content does not.
+/// a TGA image.
 pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result<DecodedImage> {
     let hint = ImageFormat::from_path(name).ok();
     decode_reader(Cursor::new(bytes), hint, options).map_err(|message| Error::Decode {

@@ -136,6 +136,11 @@ fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     bytes
 }
 
+/// The PDQ hash of decoded pixels.
+fn pdq(image: &DecodedImage) -> crate::PdqHash {
+    crate::hash(&image.frame().unwrap())
+}
+
 #[test]
 fn an_empty_file_says_so() {
     let error = decode_bytes(b"", "empty.jpg", &DecodeOptions::default()).unwrap_err();
@@ -147,7 +152,7 @@ fn an_empty_file_says_so() {
 
 /// Every format: a file cut to half, or missing its last bytes, is an error that says
 /// "truncated", never the hash of what arrived. The one exception is a file that lost only bytes
-/// that hold no pixel, at its very end: PNG's IEND checksum (4 bytes), GIF's
+/// that hold no pixel, at its very end: PNG's IEND checksum (4 bytes, in an ICO too), GIF's
 /// trailer, block terminator and the bits after the image data's end code. Such a file may
 /// decode, and then to the whole file's pixels (as in Pillow, which also takes a PNG missing all
 /// of IEND).
@@ -162,6 +167,10 @@ fn truncated_files_are_errors_in_every_format() {
         (ImageFormat::WebP, "t.webp", &rgb, 0),
         (ImageFormat::Bmp, "t.bmp", &rgb, 0),
         (ImageFormat::Tiff, "t.tif", &rgb, 0),
+        (ImageFormat::Pnm, "t.ppm", &rgb, 0),
+        (ImageFormat::Qoi, "t.qoi", &rgb, 0),
+        (ImageFormat::Tga, "t.tga", &rgb, 0),
+        (ImageFormat::Ico, "t.ico", &rgba, 4),
     ] {
         let bytes = encode(image, format);
         let options = DecodeOptions::default();
@@ -200,6 +209,107 @@ fn bytes_after_a_jpeg_end_marker_are_ignored() {
     let whole = decode_bytes(&bytes, "t.jpg", &options).unwrap();
     let trailer = [&bytes[..], b"\0\0\x01\n\x0e\0Image_UTC_Data\xFF\xD8 SEFT"].concat();
     assert_eq!(decode_bytes(&trailer, "t.jpg", &options).unwrap(), whole);
+}
+
+/// What `ffmpeg -f image2` writes (PPM, PGM, PBM, PAM), QOI, TGA and ICO decode to the pixels
+/// they were written from, and hash as those pixels do.
+#[test]
+fn pnm_qoi_tga_and_ico_files_hash_as_their_pixels() {
+    use image::codecs::pnm::{PnmEncoder, PnmSubtype, SampleEncoding};
+    let (w, h) = (97, 61);
+    let rgb = photo(w, h);
+    let grey = DynamicImage::ImageRgb8(rgb.clone()).to_luma8();
+    // PBM: the encoder takes 0 (black) and 1 (white); decoders give 0 and 255.
+    let bits = image::GrayImage::from_fn(w, h, |x, y| image::Luma([(grey[(x, y)][0] > 128) as u8]));
+    let black_white: Vec<u8> = bits.as_raw().iter().map(|&b| b * 255).collect();
+    let pnm = |image: DynamicImage, subtype: PnmSubtype| {
+        let mut bytes = Vec::new();
+        image
+            .write_with_encoder(PnmEncoder::new(&mut bytes).with_subtype(subtype))
+            .unwrap();
+        bytes
+    };
+    let rgb_pixels = (rgb.as_raw().clone(), PixelFormat::Rgb8);
+    let cases = [
+        (
+            "ppm",
+            pnm(
+                DynamicImage::ImageRgb8(rgb.clone()),
+                PnmSubtype::Pixmap(SampleEncoding::Binary),
+            ),
+            rgb_pixels.clone(),
+        ),
+        (
+            "pgm",
+            pnm(
+                DynamicImage::ImageLuma8(grey.clone()),
+                PnmSubtype::Graymap(SampleEncoding::Binary),
+            ),
+            (grey.as_raw().clone(), PixelFormat::Luma8),
+        ),
+        (
+            "pbm",
+            pnm(
+                DynamicImage::ImageLuma8(bits),
+                PnmSubtype::Bitmap(SampleEncoding::Binary),
+            ),
+            (black_white, PixelFormat::Luma8),
+        ),
+        (
+            "pam",
+            pnm(
+                DynamicImage::ImageRgba8(DynamicImage::ImageRgb8(rgb.clone()).to_rgba8()),
+                PnmSubtype::ArbitraryMap,
+            ),
+            rgb_pixels.clone(),
+        ),
+        (
+            "qoi",
+            encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Qoi),
+            rgb_pixels.clone(),
+        ),
+        (
+            "tga",
+            encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Tga),
+            rgb_pixels.clone(),
+        ),
+        (
+            "ico",
+            encode(
+                &DynamicImage::ImageRgba8(DynamicImage::ImageRgb8(rgb.clone()).to_rgba8()),
+                ImageFormat::Ico,
+            ),
+            rgb_pixels.clone(),
+        ),
+    ];
+    for (extension, bytes, (pixels, format)) in cases {
+        let name = format!("image.{extension}");
+        let decoded = decode_bytes(&bytes, &name, &DecodeOptions::default())
+            .unwrap_or_else(|e| panic!("{extension}: {e}"));
+        let expected = DecodedImage {
+            pixels,
+            width: w,
+            height: h,
+            format,
+        };
+        assert_eq!(decoded, expected, "{extension}");
+        assert_eq!(pdq(&decoded), pdq(&expected), "{extension}");
+    }
+}
+
+/// TGA has no signature: a file is known by its `.tga` extension, from a path as from a name.
+#[test]
+fn a_tga_file_is_known_by_its_extension() {
+    let rgb = photo(40, 30);
+    let bytes = encode(&DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Tga);
+    let dir = std::env::temp_dir().join(format!("vigil-tga-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("picture.TGA");
+    std::fs::write(&path, &bytes).unwrap();
+    let decoded = decode_file(&path, &DecodeOptions::default()).unwrap();
+    assert_eq!(decoded.pixels, rgb.into_raw());
+    assert!(decoded_bytes_estimate(&path).is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A 17000×1000 panorama is over [`MAX_SIDE`], the bound of the hash's integer filter: the error
