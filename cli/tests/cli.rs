@@ -527,6 +527,54 @@ fn pnm_qoi_tga_and_ico_files_are_walked_and_hashed() {
     }
 }
 
+/// Without the `avif` / `heic` features, such files are refused with a message naming the
+/// feature (and directory walks take them, so that they are not passed over in silence).
+#[cfg(not(any(feature = "avif", feature = "heic")))]
+#[test]
+fn avif_and_heic_without_their_features_name_them() {
+    let tree = Tree::new();
+    let [a, _] = tree.images();
+    for (name, brand, message) in [
+        (
+            "photo.avif",
+            b"avif",
+            "AVIF support is not built in; build with --features avif",
+        ),
+        (
+            "photo.heic",
+            b"heic",
+            "HEIC support is not built in; build with --features heic",
+        ),
+    ] {
+        let mut bytes = b"\0\0\0\x18ftyp".to_vec();
+        bytes.extend_from_slice(brand);
+        bytes.extend_from_slice(b"\0\0\0\0mif1miaf\0\0\0\x08meta");
+        let path = tree.root().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        assert_fails_alone(&path, &a);
+        let output = cargo_bin_cmd!("vigil")
+            .arg("hash")
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert!(
+            stderr_of(&output).contains(message),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+    let output = cargo_bin_cmd!("vigil")
+        .arg("hash")
+        .arg(tree.root())
+        .output()
+        .expect("run");
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("photo.avif") && stderr.contains("photo.heic"),
+        "{stderr}"
+    );
+}
+
 /// A 17000×1000 panorama (Pillow hashes it) is over vigil's 16384-pixel side: the error names
 /// the size and the limit, and `--cpp-cli` (which shrinks it to 512×512 first) hashes it.
 #[test]

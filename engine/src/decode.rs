@@ -1,5 +1,6 @@
 //! Image files to frames, through the `image` crate (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI,
-//! TGA, ICO), with limits so that a decompression bomb is an error rather than an allocation.
+//! TGA, ICO) and, behind the `avif` and `heic` features, the system's libheif
+//! (`decode/heif.rs`), with limits so that a decompression bomb is an error, not an allocation.
 //!
 //! Pixels are taken as Pillow's `convert("RGB")` gives them to the reference `pdqhash`: alpha is
 //! dropped (not composited), 16-bit channels are reduced to 8, palettes expanded. Grey images stay
@@ -17,7 +18,7 @@
 //!   [`DecodeOptions::cpp_cli_resize`] first shrinks the image to 512×512.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Seek};
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
 use image::error::{ImageError, LimitErrorKind};
@@ -26,6 +27,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use crate::error::{Error, Result};
 use crate::frame::{Frame, MAX_SIDE, PixelFormat};
 
+mod heif;
 mod whole;
 
 /// Most bytes an image's metadata may take in memory while it is decoded. vigil reads no
@@ -78,8 +80,9 @@ impl DecodedImage {
     }
 }
 
-/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI, TGA, ICO). The format is
-/// taken from the content, or from the extension for TGA, which has no signature.
+/// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI, TGA, ICO; AVIF and HEIC
+/// with the `avif` and `heic` features). The format is taken from the content, or from the
+/// extension for TGA, which has no signature.
 pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
@@ -107,7 +110,14 @@ pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result
 /// say why). Callers decoding many files at once use it to bound their memory in total, as
 /// [`DecodeOptions::max_alloc`] bounds it per file.
 pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
-    let reader = BufReader::new(File::open(path).ok()?);
+    let mut reader = BufReader::new(File::open(path).ok()?);
+    let head = head(&mut reader).ok()?;
+    if let Some(kind) = heif::sniff(&head) {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).ok()?;
+        let (width, height) = guarded(|| heif::dimensions(&bytes, kind)).ok()??;
+        return Some(heif::bytes_needed(width, height));
+    }
     let hint = ImageFormat::from_path(path).ok();
     guarded(|| Some(bytes_needed(&open_decoder(reader, hint, u64::MAX).ok()?.0)))
         .ok()
@@ -250,6 +260,14 @@ fn decode_unguarded<R: BufRead + Seek>(
     let head = head(&mut reader)?;
     if head.is_empty() {
         return Err("empty file (0 bytes)".into());
+    }
+    if let Some(kind) = heif::sniff(&head) {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        let decoded = heif::decode(&bytes, kind, |width, height, needed| {
+            check_size(width, height, needed, options)
+        })?;
+        return finish(decoded, options);
     }
     whole::check(&mut reader, &head)?;
     let (mut decoder, format) = open_decoder(reader, hint, options.max_alloc)?;

@@ -332,3 +332,116 @@ fn a_side_over_max_side_is_refused_with_the_size_and_the_limit() {
     let resized = decode_bytes(&bytes, "wide.png", &options).unwrap();
     assert_eq!((resized.width, resized.height), (512, 512));
 }
+
+/// Without the `avif` / `heic` features an AVIF or HEIC file is refused with a message naming
+/// the feature, not "format not supported".
+#[test]
+fn heif_files_without_their_feature_name_it() {
+    let avif = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf\0\0\0\x08meta";
+    let heic = b"\0\0\0\x1cftypheic\0\0\0\0mif1heicmiaf\0\0\0\x08meta";
+    for (bytes, feature, message) in [
+        (
+            &avif[..],
+            cfg!(feature = "avif"),
+            "AVIF support is not built in; build with --features avif",
+        ),
+        (
+            &heic[..],
+            cfg!(feature = "heic"),
+            "HEIC support is not built in; build with --features heic",
+        ),
+    ] {
+        let error = decode_bytes(bytes, "x", &DecodeOptions::default())
+            .unwrap_err()
+            .to_string();
+        if feature {
+            assert!(!error.contains("not built in"), "{error}");
+        } else {
+            assert!(error.contains(message), "{error}");
+        }
+    }
+}
+
+/// `rgb` encoded by libheif (AV1 through libaom, HEVC through x265) at quality 90.
+#[cfg(any(feature = "avif", feature = "heic"))]
+fn heif_encode(rgb: &image::RgbImage, format: libheif_rs::CompressionFormat) -> Vec<u8> {
+    use libheif_rs::{Channel, ColorSpace, EncoderQuality, HeifContext, LibHeif, RgbChroma};
+    let (w, h) = rgb.dimensions();
+    let mut image = libheif_rs::Image::new(w, h, ColorSpace::Rgb(RgbChroma::Rgb)).unwrap();
+    image.create_plane(Channel::Interleaved, w, h, 8).unwrap();
+    let planes = image.planes_mut();
+    let plane = planes.interleaved.unwrap();
+    for (y, row) in rgb.as_raw().chunks_exact(w as usize * 3).enumerate() {
+        plane.data[y * plane.stride..][..row.len()].copy_from_slice(row);
+    }
+    let library = LibHeif::new();
+    let mut encoder = library.encoder_for_format(format).unwrap();
+    encoder.set_quality(EncoderQuality::Lossy(90)).unwrap();
+    let mut context = HeifContext::new().unwrap();
+    context.encode_image(&image, &mut encoder, None).unwrap();
+    context.write_to_bytes().unwrap()
+}
+
+/// An AVIF or HEIC file hashes within a few bits of the pixels it was encoded from (the codecs
+/// are lossy), a truncated one is an error, and the estimate reads its header.
+#[cfg(any(feature = "avif", feature = "heic"))]
+#[test]
+fn avif_and_heic_files_hash_as_their_pixels_within_a_few_bits() {
+    let (w, h) = (320, 240);
+    let rgb = photo(w, h);
+    let original = DecodedImage {
+        pixels: rgb.as_raw().clone(),
+        width: w,
+        height: h,
+        format: PixelFormat::Rgb8,
+    };
+    let mut formats = Vec::new();
+    if cfg!(feature = "avif") {
+        formats.push(("avif", libheif_rs::CompressionFormat::Av1));
+    }
+    if cfg!(feature = "heic") {
+        formats.push(("heic", libheif_rs::CompressionFormat::Hevc));
+    }
+    for (extension, format) in formats {
+        let bytes = heif_encode(&rgb, format);
+        let name = format!("photo.{extension}");
+        let decoded = decode_bytes(&bytes, &name, &DecodeOptions::default()).unwrap();
+        assert_eq!((decoded.width, decoded.height), (w, h), "{extension}");
+        let (got, want) = (pdq(&decoded), pdq(&original));
+        let bits = got.hash.distance(&want.hash);
+        eprintln!(
+            "{extension}: {bits} bits from the source pixels, quality {}",
+            got.quality
+        );
+        assert!(bits <= 12, "{extension}: {bits} bits");
+        assert!(got.quality.abs_diff(want.quality) <= 5, "{extension}");
+
+        for keep in [bytes.len() / 2, bytes.len() - 4] {
+            let error = decode_bytes(&bytes[..keep], &name, &DecodeOptions::default())
+                .expect_err(extension)
+                .to_string();
+            assert!(error.contains("truncated"), "{extension}: {error}");
+        }
+
+        let small = DecodeOptions {
+            max_alloc: 1000,
+            ..DecodeOptions::default()
+        };
+        let error = decode_bytes(&bytes, &name, &small).unwrap_err().to_string();
+        assert!(error.contains("over the limit"), "{extension}: {error}");
+
+        let dir = std::env::temp_dir().join(format!("vigil-heif-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(&name);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            decode_file(&path, &DecodeOptions::default()).unwrap(),
+            decoded
+        );
+        assert_eq!(
+            decoded_bytes_estimate(&path),
+            Some(heif::bytes_needed(w, h))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
