@@ -33,6 +33,7 @@ pub mod gpu;
 mod hash;
 pub mod lists;
 pub mod matcher;
+pub mod output_file;
 pub mod plan;
 pub mod stages;
 pub mod synthetic;
