@@ -22,6 +22,9 @@ pub enum ListError {
     /// field out of range.
     #[error("{path}: damaged binary hash list: {message}")]
     Corrupt { path: String, message: String },
+    /// The file is not a text list at all: binary data, or UTF-16 text.
+    #[error("{path}: {message}")]
+    NotText { path: String, message: String },
     /// The list has no entries (matching against nothing would let everything through).
     #[error("{path}: no hashes in this list")]
     Empty { path: String },

@@ -9,12 +9,17 @@
 //! | [`ListFormat::HashQuality`] | `HASH,QUALITY[,ID]` (what `vigil hash` and Meta's tools print, `ID` being the path) | `ID`, else the line number |
 //! | [`ListFormat::Csv`] | a header naming a `hash` (or `pdq`) column, optionally `id` and `quality`, then rows; RFC 4180 quoting | the `id` column, else the line number |
 //! | [`ListFormat::Vpdq`] | `FRAME,QUALITY,HASH,TIMESTAMP` (vPDQ video hashes) | the frame number |
+//! | [`ListFormat::Dihedral`] | `HASH×8,QUALITY[,ID]`: the 8 orientations' hashes (what `vigil hash --dihedral` and the reference's dihedral CSV print); the entry is the first (original) hash | `ID`, else the line number |
+//! | [`ListFormat::JsonLines`] | one JSON object a line with a `"hash"` and optionally `"quality"` and `"id"`, `"path"` or `"frame"` (what `vigil hash --json` and `vigil video --json` print) | `id`, else `path`, else `frame`, else the line number |
 //! | [`ListFormat::Binary`] | see [`binary`](self#binary-format) | as converted |
 //!
 //! In text lists, `HASH` is 64 hex digits (either case), `QUALITY` an integer 0..=100, blank
-//! lines and lines starting with `#` are skipped, and fields may be padded with spaces. The
-//! first data line decides the format; a line that does not fit it is an error naming the file
-//! and line. An empty list is an error too. Nothing panics on any input.
+//! lines and lines starting with `#` are skipped, and fields may be padded with spaces. An `ID`
+//! in double quotes is read as `vigil` writes names: `""` is `"`, and `\\`, `\n`, `\r`, `\t`,
+//! `\u{..}` are unescaped (`\xFF`, a byte that was not UTF-8, stays as written). The first data
+//! line decides the format; a line that does not fit it is an error naming the file and line. An
+//! empty list is an error too, and so is a binary or UTF-16 file, saying so. Nothing panics on
+//! any input.
 //!
 //! # Binary format
 //!
@@ -77,10 +82,14 @@ pub enum ListFormat {
     Vpdq,
     /// vigil's binary format.
     Binary,
+    /// `HASH×8,QUALITY[,ID]` lines: the dihedral hashes `vigil hash --dihedral` prints.
+    Dihedral,
+    /// JSON Lines with a `"hash"` field: what `vigil hash --json` prints.
+    JsonLines,
 }
 
 impl ListFormat {
-    /// Stable name: `hex`, `hash-quality`, `csv`, `vpdq` or `binary`.
+    /// Stable name: `hex`, `hash-quality`, `csv`, `vpdq`, `binary`, `dihedral` or `json`.
     pub const fn name(self) -> &'static str {
         match self {
             ListFormat::Hex => "hex",
@@ -88,6 +97,8 @@ impl ListFormat {
             ListFormat::Csv => "csv",
             ListFormat::Vpdq => "vpdq",
             ListFormat::Binary => "binary",
+            ListFormat::Dihedral => "dihedral",
+            ListFormat::JsonLines => "json",
         }
     }
 }
@@ -217,6 +228,28 @@ fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
+/// Bytes looked at for signs of a binary file.
+const SNIFFED: usize = 8192;
+
+/// Why `bytes` cannot be a text list, if they cannot: UTF-16 (with a byte-order mark), or a NUL
+/// byte near the start (binary data, or UTF-16 without a mark). No text list has either.
+fn not_text(bytes: &[u8]) -> Option<String> {
+    const TEXT_LISTS: &str = "hash lists are UTF-8 text (hex lines, HASH,QUALITY lines, CSV, \
+                              vPDQ, what `vigil hash` prints) or vigil's binary format";
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Some(format!(
+            "looks like a UTF-16 file (it starts with a UTF-16 byte-order mark), not a hash list: \
+             save it as UTF-8; {TEXT_LISTS}"
+        ));
+    }
+    let start = &bytes[..bytes.len().min(SNIFFED)];
+    start.contains(&0).then(|| {
+        format!(
+            "looks like a binary or UTF-16 file (it holds NUL bytes), not a hash list; {TEXT_LISTS}"
+        )
+    })
+}
+
 /// A list of PDQ hashes with their qualities and ids, read whole from one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HashList {
@@ -246,6 +279,11 @@ impl HashList {
     pub fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         let list = if bytes.starts_with(binary::MAGIC) {
             binary::parse(name, bytes)?
+        } else if let Some(message) = not_text(bytes) {
+            return Err(ListError::NotText {
+                path: name.to_owned(),
+                message,
+            });
         } else {
             // Spreadsheet exports often start with a UTF-8 byte order mark: not part of the text.
             let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -57,6 +57,77 @@ fn vpdq_frames() {
 }
 
 #[test]
+fn quoted_ids_are_read_as_vigil_writes_them() {
+    let text = format!("{A},100,\"a,\"\"b\"\"\\n\\\\\\xFF\\u{{e9}}.jpg\"\n{B},90,\"unclosed\n");
+    let list = parse(&text).unwrap();
+    assert_eq!(ids(&list), ["a,\"b\"\n\\\\xFFé.jpg", "\"unclosed"]);
+}
+
+#[test]
+fn vigil_hash_dihedral_lines_are_a_list_of_original_hashes() {
+    let hashes = [A, B, A, B, A, B, A, B].join(",");
+    let list = parse(&format!(
+        "{hashes},100,dir/a, b.jpg\n{hashes},7,\"c,d.png\"\n"
+    ))
+    .unwrap();
+    assert_eq!(list.format(), ListFormat::Dihedral);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.hashes()[0].to_string(), A);
+    assert_eq!(ids(&list), ["dir/a, b.jpg", "c,d.png"]);
+    assert_eq!((list.quality(0), list.quality(1)), (Some(100), Some(7)));
+    let short = [A, B, A, B, A, B, A, "zz"].join(",");
+    assert!(error(&format!("{hashes},100,x\n{short},5,y\n")).starts_with("list.txt:2: "));
+}
+
+#[test]
+fn vigil_hash_json_lines_are_a_list() {
+    let text = format!(
+        "{{\"path\":\"a.jpg\",\"hash\":\"{A}\",\"quality\":100}}\n\
+         {{\"path\":\"b\\\\xFF\",\"path_escaped\":true,\"hash\":\"{B}\",\"quality\":40,\
+         \"dihedral\":{{\"original\":\"{B}\"}}}}\n\
+         {{\"frame\":3,\"quality\":90,\"hash\":\"{A}\",\"timestamp\":0.1}}\n{{\"hash\":\"{B}\"}}\n"
+    );
+    let list = parse(&text).unwrap();
+    assert_eq!(list.format(), ListFormat::JsonLines);
+    assert_eq!(ids(&list), ["a.jpg", "b\\xFF", "3", "4"]);
+    assert_eq!(list.quality(1), Some(40));
+    assert_eq!(list.quality(3), None);
+    let failed = error(&format!(
+        "{{\"path\":\"x\",\"hash\":\"{A}\"}}\n{{\"path\":\"y\",\"error\":\"bad\"}}\n"
+    ));
+    assert!(
+        failed.starts_with("list.txt:2: a file that failed to hash"),
+        "{failed}"
+    );
+    let matched = error(&format!("{{\"type\":\"match\",\"hash\":\"{A}\"}}\n"));
+    assert!(matched.contains("vigil match"), "{matched}");
+    assert!(error("{\"path\":\"x\"}\n").contains("\"hash\" field"));
+    assert!(error("{not json\n").starts_with("list.txt:1: expected a JSON object"));
+}
+
+#[test]
+fn binary_and_utf16_files_say_what_they_are() {
+    let utf16: Vec<u8> = std::iter::once(0xFEFF_u16)
+        .chain(A.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let refused = HashList::parse("l.txt", &utf16).unwrap_err().to_string();
+    assert!(
+        refused.starts_with("l.txt: looks like a UTF-16 file"),
+        "{refused}"
+    );
+    let bare: Vec<u8> = A.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let refused = HashList::parse("l.txt", &bare).unwrap_err().to_string();
+    assert!(
+        refused.contains("looks like a binary or UTF-16 file"),
+        "{refused}"
+    );
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let refused = HashList::parse("l.txt", png).unwrap_err().to_string();
+    assert!(refused.contains("not a hash list"), "{refused}");
+}
+
+#[test]
 fn malformed_lines_name_file_and_line() {
     let cases = [
         (format!("{A}\n{}\n", &A[1..]), "list.txt:2: expected a hash"),

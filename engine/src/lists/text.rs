@@ -13,6 +13,9 @@ use crate::Hash256;
 /// Bytes per parallel chunk, at least: small lists are parsed on the calling thread.
 const MIN_CHUNK: usize = 1 << 20;
 
+/// Hashes on a line of dihedral hashes (before the quality).
+const DIHEDRAL_HASHES: usize = 8;
+
 /// How the data lines of a text list are laid out.
 #[derive(Clone, Copy, Debug)]
 enum Layout {
@@ -20,6 +23,10 @@ enum Layout {
     HashLines,
     /// `FRAME,QUALITY,HASH,TIMESTAMP`.
     Vpdq,
+    /// `HASH×8,QUALITY[,ID]`.
+    Dihedral,
+    /// One JSON object a line.
+    Json,
     /// Rows under a header.
     Csv(Columns),
 }
@@ -134,6 +141,8 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         }
         Layout::HashLines => ListFormat::Hex,
         Layout::Vpdq => ListFormat::Vpdq,
+        Layout::Dihedral => ListFormat::Dihedral,
+        Layout::Json => ListFormat::JsonLines,
         Layout::Csv(_) => ListFormat::Csv,
     };
     let ids = entry_ids(name, numbers, texts)?;
@@ -162,9 +171,21 @@ fn detect(bytes: &[u8]) -> Result<Option<DataStart>, (u64, String)> {
             offset = next;
             continue;
         }
+        if line.starts_with(b"{") {
+            return Ok(Some((Layout::Json, offset, number)));
+        }
         let fields: Vec<&[u8]> = line.split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
         if decode_hash(fields[0]).is_some() {
-            return Ok(Some((Layout::HashLines, offset, number)));
+            let dihedral = fields.len() > DIHEDRAL_HASHES
+                && fields[1..DIHEDRAL_HASHES]
+                    .iter()
+                    .all(|f| decode_hash(f).is_some());
+            let layout = if dihedral {
+                Layout::Dihedral
+            } else {
+                Layout::HashLines
+            };
+            return Ok(Some((layout, offset, number)));
         }
         if fields.len() == 4 && decode_hash(fields[2]).is_some() {
             return Ok(Some((Layout::Vpdq, offset, number)));
@@ -287,6 +308,8 @@ fn parse_chunk<'a>(
         let row = match layout {
             Layout::HashLines => parse_hash_line(line),
             Layout::Vpdq => parse_vpdq_line(line),
+            Layout::Dihedral => parse_dihedral_line(line),
+            Layout::Json => parse_json_line(line),
             Layout::Csv(columns) => parse_csv_row(line, columns),
         }
         .map_err(|message| (line_number, message))?;
@@ -311,7 +334,7 @@ fn parse_hash_line(line: &[u8]) -> LineResult<Row<'_>> {
         Some(rest) => {
             let (quality_field, id) = split_once(rest);
             let id = id.map(|id| utf8(id.trim_ascii(), "id")).transpose()?;
-            (Some(quality_of(quality_field)?), id.map(Cow::Borrowed))
+            (Some(quality_of(quality_field)?), id.map(unquote_id))
         }
     };
     Ok(Row {
@@ -321,6 +344,141 @@ fn parse_hash_line(line: &[u8]) -> LineResult<Row<'_>> {
         id,
         millis: None,
     })
+}
+
+fn parse_dihedral_line(line: &[u8]) -> LineResult<Row<'_>> {
+    let mut fields = line.splitn(DIHEDRAL_HASHES + 2, |&b| b == b',');
+    let hash = hash_of(fields.next().unwrap_or_default())?;
+    for _ in 1..DIHEDRAL_HASHES {
+        let field = fields.next().ok_or_else(|| {
+            format!(
+                "expected {DIHEDRAL_HASHES} hashes, QUALITY[,ID] (vigil hash --dihedral), got {}",
+                shown(line)
+            )
+        })?;
+        hash_of(field)?;
+    }
+    let quality = fields
+        .next()
+        .ok_or_else(|| format!("expected a quality after the {DIHEDRAL_HASHES} hashes"))?;
+    let quality = quality_of(quality)?;
+    let id = fields
+        .next()
+        .map(|id| utf8(id.trim_ascii(), "id"))
+        .transpose()?
+        .map(unquote_id);
+    Ok(Row {
+        hash,
+        quality: Some(quality),
+        frame: None,
+        millis: None,
+        id,
+    })
+}
+
+/// A JSON Lines record: `{"hash":...}` with optional `"quality"`, `"id"`, `"path"`, `"frame"`.
+fn parse_json_line(line: &[u8]) -> LineResult<Row<'static>> {
+    use serde_json::Value;
+    let record: serde_json::Map<String, Value> = serde_json::from_slice(line)
+        .map_err(|e| format!("expected a JSON object on one line ({e}): {}", shown(line)))?;
+    if let Some(kind) = record.get("type") {
+        return Err(format!(
+            "a record of type {kind} (the output of vigil match or vigil video --list), not a \
+             hash; lists in JSON are what `vigil hash --json` prints"
+        ));
+    }
+    let Some(hash) = record.get("hash") else {
+        if record.contains_key("error") {
+            return Err(format!(
+                "a file that failed to hash, not a hash: {}; leave such lines out (for example \
+                 with `jq -c 'select(.hash)'`)",
+                shown(line)
+            ));
+        }
+        return Err(format!(
+            "expected a JSON object with a \"hash\" field (as `vigil hash --json` prints), got {}",
+            shown(line)
+        ));
+    };
+    let hash = hash
+        .as_str()
+        .ok_or_else(|| format!("expected \"hash\" to be a string, got {hash}"))?;
+    let hash = hash_of(hash.as_bytes())?;
+    let quality = match record.get("quality") {
+        None | Some(Value::Null) => None,
+        Some(q) => Some(
+            q.as_u64()
+                .and_then(|q| u8::try_from(q).ok())
+                .filter(|&q| q <= QUALITY_MAX)
+                .ok_or_else(|| format!("expected a quality 0..=100, got {q}"))?,
+        ),
+    };
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let id = record
+        .get("id")
+        .and_then(text)
+        .or_else(|| record.get("path").and_then(text));
+    let frame = match (&id, record.get("frame")) {
+        (None, Some(frame)) => Some(
+            frame
+                .as_u64()
+                .and_then(|f| u32::try_from(f).ok())
+                .ok_or_else(|| format!("expected a frame number, got {frame}"))?,
+        ),
+        _ => None,
+    };
+    Ok(Row {
+        hash,
+        quality,
+        frame,
+        millis: None,
+        id: id.map(Cow::Owned),
+    })
+}
+
+/// An id as written, or, in double quotes, as `vigil` quotes names: `""` is `"` and `\\`,
+/// `\n`, `\r`, `\t`, `\u{..}` are unescaped (other escapes, such as `\xFF` for a byte that
+/// was not UTF-8, stay as written).
+fn unquote_id(id: &str) -> Cow<'_, str> {
+    let Some(inner) = id.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) else {
+        return Cow::Borrowed(id);
+    };
+    let mut text = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = rest.find(['"', '\\']) {
+        text.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let (decoded, used) = if tail.starts_with("\"\"") {
+            ('"', 2)
+        } else if let Some(escape) = tail.strip_prefix('\\') {
+            match escape.as_bytes().first() {
+                Some(b'\\') => ('\\', 2),
+                Some(b'n') => ('\n', 2),
+                Some(b'r') => ('\r', 2),
+                Some(b't') => ('\t', 2),
+                Some(b'u') => unicode_escape(escape).map_or(('\\', 1), |(c, len)| (c, 1 + len)),
+                _ => ('\\', 1),
+            }
+        } else {
+            (tail.chars().next().unwrap_or('"'), 1)
+        };
+        text.push(decoded);
+        rest = &tail[used..];
+    }
+    text.push_str(rest);
+    Cow::Owned(text)
+}
+
+/// `u{HEX}` (1 to 6 hex digits) at the start of `escape`: the character and the bytes it takes.
+fn unicode_escape(escape: &str) -> Option<(char, usize)> {
+    let digits = escape.strip_prefix("u{")?;
+    let end = digits.bytes().take(7).position(|b| b == b'}')?;
+    let c = char::from_u32(u32::from_str_radix(&digits[..end], 16).ok()?)?;
+    Some((c, "u{".len() + end + 1))
 }
 
 fn parse_vpdq_line(line: &[u8]) -> LineResult<Row<'_>> {
