@@ -1,15 +1,16 @@
 //! `vigil hash`: PDQ hashes of image files, decoded and hashed in parallel, printed in input order.
 
-use std::io::{self, BufWriter, ErrorKind, IsTerminal, Write};
+use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rayon::prelude::*;
-use vigil::decode::{DecodeOptions, DecodedImage, decode_file};
+use vigil::decode::{DecodeOptions, DecodedImage, decode_bytes, decode_file};
 use vigil::{Backend, Hasher};
 
-use crate::output::{self, Format, Hashes};
+use crate::output::{self, Format, Hashes, path_field};
+use crate::progress::Progress;
 use crate::walk::{self, Input};
 use crate::{Outcome, report_error};
 
@@ -21,6 +22,11 @@ pub const MIN_CHUNK: usize = 8;
 /// bounded by [`DecodeOptions::max_alloc`], 1 GiB by default): a folder of large images is
 /// decoded a few at a time instead of 2 × threads at once.
 pub const DECODE_BUDGET: u64 = 2 << 30;
+/// Most worker threads `-j` takes: more only cost time (5000 threads took 26 s to start for
+/// one image) and memory.
+pub const MAX_THREADS: usize = 1024;
+/// The path that means standard input.
+pub const STDIN: &str = "-";
 
 const AFTER_HELP: &str = "\
 Output:
@@ -29,14 +35,23 @@ Output:
   With --dihedral: the hashes of the 8 orientations (original, rotate90, rotate180, rotate270,
   flipx, flipy, flip+1, flip-1), then QUALITY, then PATH: 10 comma-separated fields.
   HASH is 64 hex digits, most significant first; QUALITY is 0..=100. Paths are printed as given on
-  the command line or as walked (the directory joined with the entry's path). Lines come in input
-  order; directories are walked sorted by file name.
+  the command line or as walked (the directory joined with the entry's path), `-` for standard
+  input. A path with a comma, a double quote, a control character or bytes that are not UTF-8
+  is printed in double quotes, with `\"` doubled, `\\` as `\\\\`, controls as `\\n`, `\\t`,
+  `\\u{7f}` and other bytes as `\\xFF` (the same in every command). Lines come in input
+  order; directories are walked sorted by file name. Both formats (with or without --dihedral)
+  read back as hash lists (`vigil match --list`, `vigil list`).
 
   --json: JSON Lines, one object per file:
       {\"path\":\"a.jpg\",\"hash\":\"f8f8...9b22\",\"quality\":100}
   with --dihedral also \"dihedral\":{\"original\":...,\"rotate90\":...,...,\"flip-1\":...}.
+  A path that is not UTF-8 is escaped as in text (`\\\\`, `\\xFF`) and flagged
+  \"path_escaped\":true. JSON Lines read back as hash lists too.
   A file that fails gets {\"path\":...,\"error\":\"...\"} on stdout, in its place in the order,
   as well as the usual message on stderr.
+
+Progress: on a terminal, stderr shows files done, files/s and errors after the first second
+(not with TERM=dumb; plain with NO_COLOR).
 
 Errors:
   A file that cannot be read or decoded, or is refused as too large to decode (a decompression
@@ -47,6 +62,7 @@ Errors:
 
 Examples:
   vigil hash photo.jpg
+  vigil hash - < photo.jpg
   vigil hash --dihedral photos/ > hashes.csv
   vigil hash --json --exif uploads/ | jq -r .hash";
 
@@ -54,11 +70,12 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct HashArgs {
-    /// Image files and directories to hash.
+    /// Image files and directories to hash; `-` reads one image from standard input.
     ///
     /// Directories are walked recursively and only files with an image extension (png, jpg, jpeg,
     /// gif, webp, bmp, tif, tiff; any case) are hashed; a file named here is always attempted,
-    /// whatever its extension. Symbolic links to directories inside a walk are not followed.
+    /// whatever its extension. Symbolic links to directories inside a walk are not followed. A
+    /// file named `-` is `./-`.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
@@ -93,8 +110,8 @@ pub struct HashingArgs {
     #[arg(long)]
     pub cpp_cli: bool,
 
-    /// Worker threads; 0 = one per CPU.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    /// Worker threads, at most 1024; 0 = one per CPU.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
 
     /// Where to hash: `auto` takes a hardware GPU when there is one and the CPU otherwise (a
@@ -107,6 +124,15 @@ pub struct HashingArgs {
 
 fn parse_backend(value: &str) -> Result<Backend, String> {
     value.parse()
+}
+
+fn parse_threads(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "expected 0..={MAX_THREADS} worker threads (0 = one per CPU); got {value:?}"
+        )),
+    }
 }
 
 impl HashingArgs {
@@ -171,7 +197,7 @@ pub fn hash_in_chunks<B>(
                 .into_par_iter()
                 .map(|input| match input {
                     Input::File(path) => {
-                        let image = decode_file(&path, options).map_err(message_without_path);
+                        let image = decode_input(&path, options);
                         (path, image)
                     }
                     Input::Error { path, message } => (path, Err(message)),
@@ -182,10 +208,35 @@ pub fn hash_in_chunks<B>(
     }
 }
 
+/// Decodes the file at `path`, or the image on standard input for `-`.
+fn decode_input(path: &Path, options: &DecodeOptions) -> Result<DecodedImage, String> {
+    if path != Path::new(STDIN) {
+        return decode_file(path, options).map_err(message_without_path);
+    }
+    // The encoded image may not be larger than its decoded pixels may be.
+    let limit = options.max_alloc;
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input holds more than {limit} bytes; too large for one image"
+        ));
+    }
+    if bytes.is_empty() {
+        return Err("standard input is empty: no image to hash".to_owned());
+    }
+    decode_bytes(&bytes, STDIN, options).map_err(message_without_path)
+}
+
 /// What decoding `input` may allocate at its peak, from its header (0 when unknown: its
 /// decoding then fails early).
 fn estimate_bytes(input: &Input) -> u64 {
     match input {
+        Input::File(path) if path == Path::new(STDIN) => 0,
         Input::File(path) => vigil::decode::decoded_bytes_estimate(path).unwrap_or(0),
         Input::Error { .. } => 0,
     }
@@ -262,7 +313,8 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         Format::Text
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut failed = false;
+    let mut failed = 0u64;
+    let mut progress = Progress::on_stderr("vigil hash");
     let flow = hash_in_chunks(
         &pool,
         &hasher,
@@ -270,14 +322,16 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         &options,
         args.dihedral,
         |results| {
+            // Erased while lines and messages are written, so that they do not mix with it.
+            progress.clear();
             for (path, result) in &results {
                 let written = match result {
                     Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
                     Err(message) => {
-                        failed = true;
+                        failed += 1;
                         // Keep stdout and stderr in order on a terminal.
                         out.flush().and_then(|()| {
-                            report_error(&format!("{}: {message}", path.display()));
+                            report_error(&format!("{}: {message}", path_field(path)));
                             output::write_error(&mut out, format, path, message)
                         })
                     }
@@ -286,12 +340,17 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
                     return ControlFlow::Break(stop);
                 }
             }
-            match write_failure(out.flush()) {
-                Some(stop) => ControlFlow::Break(stop),
-                None => ControlFlow::Continue(()),
+            if let Some(stop) = write_failure(out.flush()) {
+                return ControlFlow::Break(stop);
             }
+            progress.advance(results.len() as u64, |done, rate| {
+                format!("{done} files, {rate:.1} files/s, {failed} errors")
+            });
+            ControlFlow::Continue(())
         },
     );
+    progress.clear();
+    let failed = failed > 0;
     let outcome = if failed {
         Outcome::SomeFailed
     } else {
@@ -313,12 +372,31 @@ pub fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
     }
 }
 
+/// The message of `error` without its path (the caller names the file), tidied by
+/// [`tidy_message`].
 fn message_without_path(error: vigil::Error) -> String {
-    match error {
+    let message = match error {
         vigil::Error::Decode { message, .. } => message,
         vigil::Error::Io { source, .. } => source.to_string(),
         other => other.to_string(),
+    };
+    tidy_message(&message)
+}
+
+/// `message` without the line breaks decoders end theirs with: trailing ones, and the escaped
+/// `\n` of a decoder's message that reaches us quoted (`...: "Found a marker\n"`), whose quotes
+/// go too.
+fn tidy_message(message: &str) -> String {
+    let message = message.trim_end();
+    if let Some((head, quoted)) = message.rsplit_once(": \"")
+        && let Some(inner) = quoted.strip_suffix('"')
+    {
+        let inner = inner.trim_end_matches("\\n").trim_end();
+        if !inner.contains(['"', '\\']) {
+            return format!("{head}: {inner}");
+        }
     }
+    message.to_owned()
 }
 
 #[cfg(test)]
@@ -340,6 +418,21 @@ mod tests {
                 Input::File(path) | Input::Error { path, .. } => path.display().to_string(),
             })
             .collect()
+    }
+
+    #[test]
+    fn decoder_messages_lose_their_line_breaks() {
+        assert_eq!(
+            tidy_message(
+                "Format error decoding Jpeg: \"Found a marker with invalid length:0\\n\"\n"
+            ),
+            "Format error decoding Jpeg: Found a marker with invalid length:0"
+        );
+        assert_eq!(tidy_message("plain\n\n"), "plain");
+        assert_eq!(
+            tidy_message("kept: \"a \\\"b\\\"\""),
+            "kept: \"a \\\"b\\\"\""
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! `vigil list`: converting hash lists between text and binary, and describing them.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use vigil::lists::{HashList, ListFormat};
+use vigil::output_file::OutputFile;
 
 use crate::Outcome;
 use crate::hash_cmd::write_failure;
+use crate::output::{csv_field, path_field};
 
 const AFTER_HELP: &str = "\
 Formats:
@@ -16,9 +18,17 @@ Formats:
   binary: vigil's format, a header with a BLAKE3 digest checked on every load (a damaged file is
   refused whole); the fastest to load.
 
+Output (convert): a file is written under a temporary name beside it (.vigil-*.tmp, created
+exclusively with a random name) and renamed over it once complete and synced, so it is replaced
+whole or not at all; an interrupted convert (Ctrl-C, SIGTERM) removes the temporary file. A
+symbolic link is resolved once and its target replaced (the link is kept); a link to nothing is
+refused. `-`, /dev/stdout, devices and FIFOs are written through, never renamed over. An output
+that is the input (the same file, also through a hard or symbolic link) is refused.
+
 Examples:
   vigil list convert ncmec.txt ncmec.bin
   vigil list convert ncmec.bin ncmec.csv --to text
+  vigil list convert ncmec.bin - --to text | head
   vigil list info ncmec.bin";
 
 /// Options of `vigil list`.
@@ -36,7 +46,8 @@ pub enum ListCommand {
     Convert {
         /// The list to read.
         input: PathBuf,
-        /// Where to write it (replaced whole once written).
+        /// Where to write it: a file is replaced whole once written, a symbolic link's target
+        /// is replaced; `-`, devices and FIFOs are written through (see below).
         output: PathBuf,
         /// Output format; by default binary for a text input and text for a binary one.
         #[arg(long, value_enum)]
@@ -65,31 +76,25 @@ pub fn run(args: &ListArgs) -> Result<Outcome, String> {
 }
 
 fn convert(input: &Path, output: &Path, to: Option<Target>) -> Result<Outcome, String> {
+    let failed = |e: io::Error| format!("{}: {e}", path_field(output));
+    // Refused before anything is read or written.
+    let mut out = OutputFile::create_unless_input(output, &[input]).map_err(failed)?;
     let list = HashList::load(input).map_err(|e| e.to_string())?;
     let to = to.unwrap_or(match list.format() {
         ListFormat::Binary => Target::Text,
         _ => Target::Binary,
     });
-    // Written beside the output and renamed over it, so a failure leaves no half list.
-    let mut temporary = output.as_os_str().to_owned();
-    temporary.push(format!(".vigil-tmp-{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = std::fs::File::create(&temporary).and_then(|file| {
-        let mut out = BufWriter::new(file);
-        match to {
-            Target::Binary => list.write_binary(&mut out)?,
-            Target::Text => list.write_text(&mut out)?,
-        }
-        out.into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&temporary, output));
-    if let Err(e) = renamed {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(format!("{}: {e}", output.display()));
+    let written = match to {
+        Target::Binary => list.write_binary(&mut out),
+        Target::Text => list.write_text(&mut out),
+    };
+    // Dropped on error: a temporary file is removed and the destination left as it was.
+    match written.and_then(|()| out.commit()) {
+        Ok(()) => Ok(Outcome::Success),
+        // Standard output or a FIFO closed by its reader: stop quietly.
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(Outcome::Success),
+        Err(e) => Err(failed(e)),
     }
-    Ok(Outcome::Success)
 }
 
 fn info(file: &Path) -> Result<Outcome, String> {
@@ -101,14 +106,14 @@ fn info(file: &Path) -> Result<Outcome, String> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut text = format!(
         "file: {}\nformat: {}\nentries: {}\nwith quality: {with_quality}\ndegenerate: {}\n",
-        list.name(),
+        csv_field(list.name()),
         list.format().name(),
         list.len(),
         degenerate.len()
     );
     for (i, why) in degenerate {
         if let Some(entry) = list.entry(i) {
-            text.push_str(&format!("  {}: {why}\n", entry.id));
+            text.push_str(&format!("  {}: {why}\n", csv_field(&entry.id.to_string())));
         }
     }
     match write_failure(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {

@@ -10,6 +10,7 @@ mod hash_cmd;
 mod list_cmd;
 mod match_cmd;
 mod output;
+mod progress;
 mod video_cmd;
 mod walk;
 
@@ -85,9 +86,35 @@ impl Outcome {
     }
 }
 
-/// Writes `vigil: MESSAGE` to stderr. A closed stderr is ignored: there is nowhere else to say it.
+/// Writes `vigil: MESSAGE` to stderr (without the line breaks a message from a decoder or
+/// ffmpeg may end with). A closed stderr is ignored: there is nowhere else to say it.
 pub fn report_error(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "vigil: {message}");
+    let _ = writeln!(std::io::stderr().lock(), "vigil: {}", message.trim_end());
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: removes the temporary files of outputs not yet complete
+/// (`vigil list convert`, `vigil video -o`; see [`vigil::output_file`]) and exits with 128 + the
+/// signal's number (130, 143, 129), as the shell reports a process the signal ended.
+fn remove_temporary_files_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        // Without the handler (it cannot fail short of resource exhaustion) the signals keep
+        // their default action: exit at once, possibly leaving a temporary file.
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                vigil::output_file::remove_pending_temporaries();
+                if std::io::stderr().is_terminal() {
+                    // A progress line may be on the screen.
+                    let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+    }
 }
 
 /// Mesa's Vulkan drivers print `error: XDG_RUNTIME_DIR is invalid or not set` when a GPU is
@@ -116,6 +143,7 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     quiet_mesa_runtime_dir_warning();
+    remove_temporary_files_on_signals();
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -1,5 +1,6 @@
 //! `vigil match`: matches images, or a list of hashes, against hash lists; one line per match.
 
+use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use vigil::matcher::{
 };
 
 use crate::hash_cmd::{self, HashingArgs, write_failure};
-use crate::output::{Hashes, csv_field};
+use crate::output::{Hashes, csv_field, json_path, path_field};
 use crate::{Outcome, report_error};
 
 /// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
@@ -31,7 +32,9 @@ Output:
   QUERY is the image path, or with --hashes the query's id in its list (line number, id column,
   or frame). LIST is the list file as given; ID the entry's id in it (line number, id column,
   the id after HASH,QUALITY, or vPDQ frame). ORIENTATION is the query's orientation that matched
-  (original, rotate90, rotate180, rotate270, flipx, flipy, flip+1, flip-1).
+  (original, rotate90, rotate180, rotate270, flipx, flipy, flip+1, flip-1). Names with a comma,
+  a double quote, a control character or bytes that are not UTF-8 are quoted and escaped as
+  `vigil hash --help` says.
 
   --json: JSON Lines, one object per line, each with a \"type\":
       {\"type\":\"match\",\"query\":\"a.jpg\",\"query_hash\":\"...\",\"quality\":100,
@@ -40,7 +43,8 @@ Output:
       {\"type\":\"skipped\",\"query\":\"b.jpg\",\"query_hash\":\"...\",\"quality\":12,
        \"reason\":\"quality under 50\"}
       {\"type\":\"error\",\"query\":\"c.jpg\",\"error\":\"...\"}
-  \"quality\" is null for a query hash without one; \"hash\" is the list entry's.
+  \"quality\" is null for a query hash without one; \"hash\" is the list entry's. A query
+  path that is not UTF-8 is escaped (`\\\\`, `\\xFF`) and flagged \"query_escaped\":true.
 
 What matches:
   An entry matches when its distance to the query is at most the threshold (inclusive: 31
@@ -51,9 +55,10 @@ What matches:
 
 Lists:
   Hex lines, HASH,QUALITY[,ID] lines, CSV with a header (hash, id, quality columns), vPDQ
-  FRAME,QUALITY,HASH,TIMESTAMP lines, or vigil's binary format (`vigil list convert`); the
-  format is detected. A list is used whole or refused: a malformed line or a damaged binary file
-  is an error naming the file (and line).
+  FRAME,QUALITY,HASH,TIMESTAMP lines, what `vigil hash` prints (also --dihedral and --json), or
+  vigil's binary format (`vigil list convert`); the format is detected. A list is used whole or
+  refused: a malformed line or a damaged binary file is an error naming the file (and line); a
+  binary or UTF-16 file that is not a list says so.
 
 Exit status: 0 if anything matched, 1 if nothing did, 2 on any error (a list that cannot be
 read, an image that cannot be decoded; the other queries are still matched), as ripgrep.
@@ -80,7 +85,7 @@ pub struct MatchArgs {
     pub threshold: u32,
 
     /// Match all 8 rotations and flips of each image, and say which one matched.
-    #[arg(long, conflicts_with = "hashes")]
+    #[arg(long)]
     pub dihedral: bool,
 
     /// Print JSON Lines (schema below) instead of comma-separated lines.
@@ -97,8 +102,10 @@ pub struct MatchArgs {
     #[arg(long)]
     pub include_low_quality: bool,
 
-    /// A hash list of queries (any list format) instead of images.
-    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    /// A hash list of queries (any list format) instead of images. Options that only apply to
+    /// images (--dihedral, --exif, --cpp-cli) are refused with it.
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["paths", "dihedral", "exif", "cpp_cli"])]
     pub hashes: Option<PathBuf>,
 
     /// Images and directories of images to hash and match (see `vigil hash --help`).
@@ -261,7 +268,7 @@ fn match_hash_list(
             .collect();
         let outcomes = pool.install(|| matcher.match_queries(&batch_queries));
         for ((entry, query), outcome) in batch.iter().zip(&batch_queries).zip(&outcomes) {
-            out.outcome(&entry.id.to_string(), query, outcome)?;
+            out.outcome(&QueryName::text(&entry.id.to_string()), query, outcome)?;
         }
         out.flush()?;
     }
@@ -286,7 +293,7 @@ fn match_images(
     let hashed: Vec<Query> = queries.iter().flatten().copied().collect();
     let mut outcomes = pool.install(|| matcher.match_queries(&hashed)).into_iter();
     for ((path, result), query) in results.iter().zip(&queries) {
-        let name = path.to_string_lossy();
+        let name = QueryName::path(path);
         match (query, result) {
             (Some(query), _) => match outcomes.next() {
                 Some(outcome) => out.outcome(&name, query, &outcome)?,
@@ -297,6 +304,34 @@ fn match_images(
         }
     }
     out.flush()
+}
+
+/// A query's name as text output and messages show it, and as JSON has it.
+struct QueryName<'a> {
+    /// A field of text output ([`csv_field`]).
+    field: Cow<'a, str>,
+    json: Cow<'a, str>,
+    /// Whether `json` had to escape bytes that are not UTF-8.
+    escaped: bool,
+}
+
+impl<'a> QueryName<'a> {
+    fn path(path: &'a Path) -> Self {
+        let (json, escaped) = json_path(path);
+        QueryName {
+            field: path_field(path),
+            json,
+            escaped,
+        }
+    }
+
+    fn text(text: &str) -> QueryName<'static> {
+        QueryName {
+            field: Cow::Owned(csv_field(text).into_owned()),
+            json: Cow::Owned(text.to_owned()),
+            escaped: false,
+        }
+    }
 }
 
 /// Writes results in the chosen format and tracks the exit status.
@@ -314,6 +349,8 @@ struct MatchWriter<'m> {
 enum JsonLine<'a> {
     Match {
         query: &'a str,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        query_escaped: bool,
         query_hash: String,
         quality: Option<u8>,
         distance: u32,
@@ -325,18 +362,27 @@ enum JsonLine<'a> {
     },
     Skipped {
         query: &'a str,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        query_escaped: bool,
         query_hash: String,
         quality: u8,
         reason: String,
     },
     Error {
         query: &'a str,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        query_escaped: bool,
         error: &'a str,
     },
 }
 
 impl MatchWriter<'_> {
-    fn outcome(&mut self, name: &str, query: &Query, outcome: &QueryOutcome) -> ControlFlow<Stop> {
+    fn outcome(
+        &mut self,
+        name: &QueryName<'_>,
+        query: &Query,
+        outcome: &QueryOutcome,
+    ) -> ControlFlow<Stop> {
         let query_hash = match query.hashes {
             QueryHashes::Original(hash) => hash,
             QueryHashes::Dihedral(all) => all[0],
@@ -352,14 +398,16 @@ impl MatchWriter<'_> {
             QueryOutcome::LowQuality(quality) => {
                 self.flush()?;
                 report_error(&format!(
-                    "{name}: quality {quality} is under {MIN_QUERY_QUALITY}: too featureless to \
-                     match (--include-low-quality matches it anyway)"
+                    "{}: quality {quality} is under {MIN_QUERY_QUALITY}: too featureless to \
+                     match (--include-low-quality matches it anyway)",
+                    name.field
                 ));
                 if !self.json {
                     return ControlFlow::Continue(());
                 }
                 let line = JsonLine::Skipped {
-                    query: name,
+                    query: &name.json,
+                    query_escaped: name.escaped,
                     query_hash: query_hash.to_string(),
                     quality: *quality,
                     reason: format!("quality under {MIN_QUERY_QUALITY}"),
@@ -371,7 +419,7 @@ impl MatchWriter<'_> {
 
     fn write_match(
         &mut self,
-        name: &str,
+        name: &QueryName<'_>,
         query_hash: Hash256,
         quality: Option<u8>,
         found: &Match,
@@ -387,7 +435,8 @@ impl MatchWriter<'_> {
         self.write(|out| {
             if json {
                 let line = JsonLine::Match {
-                    query: name,
+                    query: &name.json,
+                    query_escaped: name.escaped,
                     query_hash: query_hash.to_string(),
                     quality,
                     distance: found.distance,
@@ -399,7 +448,7 @@ impl MatchWriter<'_> {
                 };
                 write_json(out, &line)
             } else {
-                let (query, distance) = (csv_field(name), found.distance);
+                let (query, distance) = (&name.field, found.distance);
                 let (list, id) = (csv_field(list.name()), entry.id.to_string());
                 let id = csv_field(&id);
                 if dihedral {
@@ -412,16 +461,17 @@ impl MatchWriter<'_> {
         })
     }
 
-    fn error(&mut self, name: &str, message: &str) -> ControlFlow<Stop> {
+    fn error(&mut self, name: &QueryName<'_>, message: &str) -> ControlFlow<Stop> {
         self.failed = true;
         // Keep stdout and stderr in order on a terminal.
         self.flush()?;
-        report_error(&format!("{name}: {message}"));
+        report_error(&format!("{}: {message}", name.field));
         if !self.json {
             return ControlFlow::Continue(());
         }
         let line = JsonLine::Error {
-            query: name,
+            query: &name.json,
+            query_escaped: name.escaped,
             error: message,
         };
         self.write(|out| write_json(out, &line))

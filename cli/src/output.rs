@@ -1,14 +1,17 @@
-//! Output formats: the reference's CSV-like text lines and JSON Lines.
+//! Output formats: the reference's CSV-like text lines and JSON Lines, and how names (paths,
+//! list names, ids) are written in them, the same in every command.
 //!
-//! Text is exactly what Meta's reference tools print, one line per file:
-//! `hash,quality,path`, or with dihedral hashes the eight hashes in [`Dihedral::ALL`] order, then
-//! quality, then path (the layout of the reference's `expected-pdqhash-dihedral.csv`). Paths are
-//! printed as they are (lossily for non-UTF-8 names), so a path containing a comma or a newline
-//! makes the line ambiguous; use JSON for such trees.
+//! Text is what Meta's reference tools print, one line per file: `hash,quality,path`, or with
+//! dihedral hashes the eight hashes in [`Dihedral::ALL`] order, then quality, then path (the
+//! layout of the reference's `expected-pdqhash-dihedral.csv`). Names are written by
+//! [`name_field`]: as they are, unless a comma, a quote, a control character or bytes that are
+//! not UTF-8 would make the line ambiguous or lose them; then quoted and escaped, so that two
+//! different names never print the same.
 //!
 //! JSON Lines has one object per file, `{"path":...,"hash":...,"quality":...}`, with a
 //! `"dihedral"` object keyed by [`Dihedral::name`] when dihedral hashes were computed, and
-//! `{"path":...,"error":...}` for a file that failed.
+//! `{"path":...,"error":...}` for a file that failed. A path that is not UTF-8 is written by
+//! [`json_name`], with `"path_escaped":true` beside it.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -17,7 +20,46 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use vigil::output_file::OutputFile;
 use vigil::{Dihedral, DihedralHashes, PdqHash};
+
+/// Where a command's main output goes: a file written safely ([`vigil::output_file`]: replaced
+/// whole on [`finish`](Destination::finish), or written through to a device or FIFO), standard
+/// output, or nowhere.
+pub enum Destination {
+    File(OutputFile),
+    Stdout(io::BufWriter<io::Stdout>),
+    Nowhere,
+}
+
+impl Destination {
+    /// Flushes; commits a file (renames it over its destination). Later writes go nowhere.
+    pub fn finish(&mut self) -> io::Result<()> {
+        match std::mem::replace(self, Destination::Nowhere) {
+            Destination::File(file) => file.commit(),
+            Destination::Stdout(mut out) => out.flush(),
+            Destination::Nowhere => Ok(()),
+        }
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Destination::File(file) => file.write(buf),
+            Destination::Stdout(out) => out.write(buf),
+            Destination::Nowhere => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Destination::File(file) => file.flush(),
+            Destination::Stdout(out) => out.flush(),
+            Destination::Nowhere => Ok(()),
+        }
+    }
+}
 
 /// The hashes computed for one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,20 +110,22 @@ pub fn write_error(
 ) -> io::Result<()> {
     match format {
         Format::Text => Ok(()),
-        Format::Json => write_json(
-            out,
-            &JsonError {
-                path: &path.to_string_lossy(),
-                error: message,
-            },
-        ),
+        Format::Json => {
+            let (path, path_escaped) = json_path(path);
+            write_json(
+                out,
+                &JsonError {
+                    path: &path,
+                    path_escaped,
+                    error: message,
+                },
+            )
+        }
     }
 }
 
 fn write_text(out: &mut impl Write, path: &Path, hashes: &Hashes) -> io::Result<()> {
-    // The path is the last field, as the reference prints it: commas need no quoting there.
-    let path = path.to_string_lossy();
-    let path = escape_controls(&path);
+    let path = path_field(path);
     match hashes {
         Hashes::Single(pdq) => writeln!(out, "{},{},{path}", pdq.hash, pdq.quality),
         Hashes::Dihedral(all) => {
@@ -93,38 +137,101 @@ fn write_text(out: &mut impl Write, path: &Path, hashes: &Hashes) -> io::Result<
     }
 }
 
-/// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{..}`, and `\\`
-/// for a backslash next to one), so that a file name cannot start a line of its own in
-/// line-oriented output.
-pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
+/// The bytes of `path` (its UTF-16 converted lossily on Windows, where no UTF-8 can be invalid
+/// but unpaired surrogates are not kept).
+fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(path.as_os_str().as_bytes())
     }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => escaped.push_str("\\n"),
-            '\r' => escaped.push_str("\\r"),
-            '\t' => escaped.push_str("\\t"),
-            '\\' => escaped.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
-            }
-            c => escaped.push(c),
-        }
+    #[cfg(not(unix))]
+    match path.to_string_lossy() {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
     }
-    Cow::Owned(escaped)
 }
 
-/// `text` as one field of a comma-separated line: control characters escaped
-/// ([`escape_controls`]), then quoted as CSV (`"a,b"`, `"say ""hi"""`) when it holds a comma or
-/// a quote, so that the fields after it stay in place.
+/// `path` as a field of text output: see [`name_field`].
+pub fn path_field(path: &Path) -> Cow<'_, str> {
+    match path_bytes(path) {
+        Cow::Borrowed(bytes) => name_field(bytes),
+        Cow::Owned(bytes) => Cow::Owned(name_field(&bytes).into_owned()),
+    }
+}
+
+/// `text` as a field of text output: see [`name_field`].
 pub fn csv_field(text: &str) -> Cow<'_, str> {
-    let text = escape_controls(text);
-    if text.contains([',', '"']) {
-        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        text
+    name_field(text.as_bytes())
+}
+
+/// A name (a path, a list's name, an id) as one field of a comma-separated line, the same in
+/// every command: as it is when it is UTF-8 with no control character, comma or double quote;
+/// otherwise in double quotes, with `"` doubled (as CSV), `\` written `\\`, control
+/// characters as `\n`, `\r`, `\t` or `\u{7f}`, and each byte that is not UTF-8 as `\xFF`.
+/// So a name cannot start a line of its own nor shift the fields after it, and two different
+/// names never print the same.
+pub fn name_field(name: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(name) {
+        Ok(text) if !text.contains(|c: char| c.is_control() || c == ',' || c == '"') => {
+            Cow::Borrowed(text)
+        }
+        _ => {
+            let mut quoted = String::with_capacity(name.len() + 8);
+            quoted.push('"');
+            escape_into(&mut quoted, name, true);
+            quoted.push('"');
+            Cow::Owned(quoted)
+        }
+    }
+}
+
+/// Appends `name` with `\` doubled and bytes that are not UTF-8 as `\xFF`; with `text`, also
+/// control characters escaped and `"` doubled.
+fn escape_into(out: &mut String, name: &[u8], text: bool) {
+    for chunk in name.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' if text => out.push_str("\"\""),
+                '\n' if text => out.push_str("\\n"),
+                '\r' if text => out.push_str("\\r"),
+                '\t' if text => out.push_str("\\t"),
+                c if text && c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+}
+
+/// A name for a JSON string, and whether it had to be escaped: the name itself when it is UTF-8
+/// (JSON escapes what it must); otherwise with `\` written `\\` and each byte that is not
+/// UTF-8 as `\xFF` (the escaping of [`name_field`]), flagged so that it is not mistaken for a
+/// UTF-8 name that looks the same.
+pub fn json_name(name: &[u8]) -> (Cow<'_, str>, bool) {
+    match std::str::from_utf8(name) {
+        Ok(text) => (Cow::Borrowed(text), false),
+        Err(_) => {
+            let mut escaped = String::with_capacity(name.len() + 8);
+            escape_into(&mut escaped, name, false);
+            (Cow::Owned(escaped), true)
+        }
+    }
+}
+
+/// `path` for a JSON string: see [`json_name`].
+pub fn json_path(path: &Path) -> (Cow<'_, str>, bool) {
+    match path_bytes(path) {
+        Cow::Borrowed(bytes) => json_name(bytes),
+        Cow::Owned(bytes) => {
+            let (name, escaped) = json_name(&bytes);
+            (Cow::Owned(name.into_owned()), escaped)
+        }
     }
 }
 
@@ -136,6 +243,8 @@ fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
 #[derive(Serialize)]
 struct JsonHashes {
     path: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    path_escaped: bool,
     hash: String,
     quality: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,8 +254,10 @@ struct JsonHashes {
 impl JsonHashes {
     fn new(path: &Path, hashes: &Hashes) -> Self {
         let original = hashes.original();
+        let (path, path_escaped) = json_path(path);
         JsonHashes {
-            path: path.to_string_lossy().into_owned(),
+            path: path.into_owned(),
+            path_escaped,
             hash: original.hash.to_string(),
             quality: original.quality,
             dihedral: match hashes {
@@ -173,6 +284,8 @@ impl Serialize for JsonDihedral {
 #[derive(Serialize)]
 struct JsonError<'a> {
     path: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    path_escaped: bool,
     error: &'a str,
 }
 
@@ -183,18 +296,25 @@ mod tests {
 
     #[test]
     fn fields_cannot_forge_lines_or_shift_columns() {
-        assert!(matches!(
-            escape_controls("plain/path.jpg"),
-            Cow::Borrowed(_)
-        ));
-        assert_eq!(
-            escape_controls("a\nb\\c\r\t\u{7}"),
-            "a\\nb\\\\c\\r\\t\\u{7}"
-        );
-        assert!(matches!(csv_field("no-comma"), Cow::Borrowed(_)));
+        assert!(matches!(csv_field("plain/path.jpg"), Cow::Borrowed(_)));
+        assert!(matches!(csv_field("back\\slash"), Cow::Borrowed(_)));
+        assert_eq!(csv_field("a\nb\\c\r\t\u{7}"), "\"a\\nb\\\\c\\r\\t\\u{7}\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("x\n0,known.bin,1"), "\"x\\n0,known.bin,1\"");
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_escaped_without_loss() {
+        assert_eq!(name_field(b"a\xff.png"), "\"a\\xFF.png\"");
+        assert_eq!(name_field(b"a\xfe.png"), "\"a\\xFE.png\"");
+        // A UTF-8 name that spells an escape is printed as it is, or quoted with its backslash
+        // doubled: never as the escaped name it spells.
+        assert_eq!(name_field(b"a\\xFF.png"), "a\\xFF.png");
+        assert_eq!(name_field(b"\"a\\xFF.png\""), "\"\"\"a\\\\xFF.png\"\"\"");
+        assert_eq!(json_name(b"a\xff"), (Cow::Owned("a\\xFF".to_owned()), true));
+        assert_eq!(json_name(b"a\\xFF"), (Cow::Borrowed("a\\xFF"), false));
+        assert_eq!(json_name("é\n".as_bytes()), (Cow::Borrowed("é\n"), false));
     }
 
     fn hash(fill: u8) -> Hash256 {

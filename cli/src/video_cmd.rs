@@ -6,12 +6,12 @@ use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use vigil::lists::{HashList, ListKind};
 use vigil::matcher::{MatchOptions, Matcher, QueryOutcome};
+use vigil::output_file::OutputFile;
 use vigil::video::ffmpeg::{FfmpegDecoder, FfmpegError, FfmpegFrames, FfmpegOptions};
 use vigil::video::y4m::Y4mReader;
 use vigil::video::{
@@ -21,7 +21,8 @@ use vigil::video::{
 use vigil::{Backend, Hasher, PdqHash};
 
 use crate::hash_cmd::write_failure;
-use crate::output::csv_field;
+use crate::output::{Destination, csv_field, path_field};
+use crate::progress::Progress;
 use crate::{Outcome, report_error};
 
 const VIDEO_AFTER_HELP: &str = "\
@@ -108,7 +109,9 @@ pub struct VideoArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Write the vPDQ lines to FILE.
+    /// Write the vPDQ lines to FILE: written beside it under a temporary name and renamed over
+    /// it once complete (a symbolic link's target is replaced, the link kept); `-`, devices and
+    /// FIFOs are written through. FILE may not be the input.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -416,6 +419,15 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     if io::stderr().is_terminal() {
         report_error(&format!("hashing on {}", hasher.active()));
     }
+    // Before ffmpeg runs: an output that is the input is refused with nothing read or written.
+    let vpdq_out = match &args.output {
+        Some(path) => Destination::File(
+            OutputFile::create_unless_input(path, &[&args.input])
+                .map_err(|e| format!("{}: {e}", path_field(path)))?,
+        ),
+        None if matcher.is_none() => Destination::Stdout(BufWriter::new(io::stdout())),
+        None => Destination::Nowhere,
+    };
     let ffmpeg = FfmpegOptions::default()
         .downsample(args.downsample)
         .apply_rotation(args.apply_rotation);
@@ -429,13 +441,6 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         builder = builder.matcher(Arc::clone(matcher));
     }
     let checker = builder.start().map_err(|e| e.to_string())?;
-    let vpdq_out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
-        None if matcher.is_none() => Box::new(BufWriter::new(io::stdout())),
-        None => Box::new(io::sink()),
-    };
     let mut writer = VideoWriter {
         vpdq_out,
         matches_out: BufWriter::new(io::stdout()),
@@ -445,7 +450,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         frames: Vec::new(),
         frames_matched: vec![0; lists.len()],
         stop: None,
-        progress: Progress::on_stderr(),
+        progress: Progress::on_stderr("vigil video"),
     };
     let (result, decoder) = match source {
         Source::Y4m(reader) => (
@@ -551,7 +556,7 @@ fn load_lists(
 
 /// Writes frames as they come, and the decisions at the end.
 struct VideoWriter {
-    vpdq_out: Box<dyn Write>,
+    vpdq_out: Destination,
     matches_out: BufWriter<io::Stdout>,
     json: bool,
     matching: Option<Arc<Matcher>>,
@@ -622,8 +627,13 @@ struct JsonVideoComparison {
 
 impl VideoWriter {
     fn frame(&mut self, hashed: &HashedFrame<'_>) -> ControlFlow<()> {
-        self.progress
-            .update(hashed.feature.frame, hashed.feature.timestamp);
+        let (frame, timestamp) = (hashed.feature.frame, hashed.feature.timestamp);
+        self.progress.advance(1, |done, rate| {
+            format!(
+                "{done} frames hashed, frame {frame} at {} s, {rate:.0} frames/s",
+                Seconds3(timestamp)
+            )
+        });
         if !hashed.kept {
             return ControlFlow::Continue(());
         }
@@ -766,71 +776,11 @@ impl VideoWriter {
     fn finish_output(&mut self) -> Result<(), String> {
         let flushed = self
             .vpdq_out
-            .flush()
+            .finish()
             .and_then(|()| self.matches_out.flush());
         match write_failure(flushed) {
             Some(stop) => stop,
             None => Ok(()),
-        }
-    }
-}
-
-/// A one-line progress report on stderr, only when stderr is a terminal and `TERM` is not
-/// `dumb`; bold unless `NO_COLOR` is set. Shown after the first second, redrawn at most 10 times
-/// a second.
-struct Progress {
-    enabled: bool,
-    colour: bool,
-    started: Instant,
-    last_drawn: Option<Instant>,
-    frames: u64,
-}
-
-impl Progress {
-    fn on_stderr() -> Progress {
-        let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
-        Progress {
-            enabled: io::stderr().is_terminal() && !dumb,
-            colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            started: Instant::now(),
-            last_drawn: None,
-            frames: 0,
-        }
-    }
-
-    fn update(&mut self, frame: u64, timestamp: Duration) {
-        self.frames += 1;
-        if !self.enabled {
-            return;
-        }
-        let now = Instant::now();
-        let elapsed = now - self.started;
-        let due = self
-            .last_drawn
-            .map_or(elapsed >= Duration::from_secs(1), |last| {
-                now - last >= Duration::from_millis(100)
-            });
-        if !due {
-            return;
-        }
-        self.last_drawn = Some(now);
-        let rate = self.frames as f64 / elapsed.as_secs_f64().max(1e-9);
-        let (bold, plain) = if self.colour {
-            ("\x1b[1m", "\x1b[0m")
-        } else {
-            ("", "")
-        };
-        let _ = write!(
-            io::stderr().lock(),
-            "\r{bold}vigil video{plain}: {} frames hashed, frame {frame} at {} s, {rate:.0} frames/s\x1b[K",
-            self.frames,
-            Seconds3(timestamp)
-        );
-    }
-
-    fn clear(&mut self) {
-        if self.last_drawn.is_some() {
-            let _ = write!(io::stderr().lock(), "\r\x1b[K");
         }
     }
 }

@@ -359,7 +359,8 @@ fn list_convert_round_trips_and_a_damaged_binary_is_refused() {
     let info = text(&info.stdout);
     assert!(info.contains("format: binary\nentries: 2\n"), "{info}");
     assert!(
-        info.contains("degenerate: 1\n  b, with comma.jpg: quality 0\n"),
+        // Ids are quoted as every command quotes names.
+        info.contains("degenerate: 1\n  \"b, with comma.jpg\": quality 0\n"),
         "{info}"
     );
 
