@@ -7,19 +7,19 @@
 @group(0) @binding(0) var<storage, read> dct: array<vec2<u32>>;
 @group(0) @binding(1) var<storage, read_write> hashes: array<u32>;
 
-var<workgroup> values: array<vec2<u32>, 256>;
+var<workgroup> values: array<vec2<u32>, DCT_CELLS>;
 var<workgroup> median_index: atomic<u32>;
-var<workgroup> words: array<atomic<u32>, 8>;
+var<workgroup> words: array<atomic<u32>, HASH_WORDS>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(DCT_CELLS)
 fn bits(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) lane: u32,
 ) {
     let orientation = group.x;
     let f = group.y;
-    let u = lane / 16u;
-    let v = lane % 16u;
+    let u = lane / DCT_SIDE;
+    let v = lane % DCT_SIDE;
     let odd_u = (u & 1u) == 1u;
     let odd_v = (v & 1u) == 1u;
     let odd_sum = ((u + v) & 1u) == 1u;
@@ -36,24 +36,24 @@ fn bits(
         case 7u: { transpose = true; negate = odd_sum; }
         default: {}
     }
-    let value = dct[f * 256u + lane];
-    values[select(lane, v * 16u + u, transpose)] = select(value, negate_wide(value), negate);
+    let value = dct[f * DCT_CELLS + lane];
+    values[select(lane, v * DCT_SIDE + u, transpose)] = select(value, negate_wide(value), negate);
     if (lane == 0u) {
-        atomicStore(&median_index, 256u);
+        atomicStore(&median_index, DCT_CELLS);
     }
-    if (lane < 8u) {
+    if (lane < HASH_WORDS) {
         atomicStore(&words[lane], 0u);
     }
     workgroupBarrier();
     let mine = values[lane];
     var below = 0u;
     var at_most = 0u;
-    for (var k = 0u; k < 256u; k++) {
+    for (var k = 0u; k < DCT_CELLS; k++) {
         let other = values[k];
         below += select(0u, 1u, less_signed_wide(other, mine));
         at_most += select(0u, 1u, !less_signed_wide(mine, other));
     }
-    if (below <= 127u && at_most >= 128u) {
+    if (below < MEDIAN_RANK && at_most >= MEDIAN_RANK) {
         atomicMin(&median_index, lane);
     }
     workgroupBarrier();
@@ -62,7 +62,7 @@ fn bits(
         atomicOr(&words[lane / 32u], 1u << (lane % 32u));
     }
     workgroupBarrier();
-    if (lane < 8u) {
-        hashes[(f * 8u + orientation) * 8u + lane] = atomicLoad(&words[lane]);
+    if (lane < HASH_WORDS) {
+        hashes[(f * ORIENTATIONS + orientation) * HASH_WORDS + lane] = atomicLoad(&words[lane]);
     }
 }

@@ -9,7 +9,7 @@
 @group(0) @binding(2) var<storage, read_write> dct_mid: array<i32>;
 @group(0) @binding(3) var<storage, read_write> dct: array<vec2<u32>>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(DOWNSAMPLED)
 fn dct_columns(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) j: u32,
@@ -17,27 +17,29 @@ fn dct_columns(
     let f = group.z;
     let u = group.y;
     var sum = vec2<u32>(0u, 0u);
-    for (var i = 0u; i < 64u; i++) {
+    for (var i = 0u; i < DOWNSAMPLED; i++) {
         // A <= 2^27 + 2 fits an i32.
-        let a = bitcast<i32>(downsampled[f * 4096u + i * 64u + j]);
-        sum = add_wide(sum, mul_wide_signed(dct_matrix[u * 64u + i], a));
+        let a = bitcast<i32>(downsampled[f * DOWNSAMPLED_CELLS + i * DOWNSAMPLED + j]);
+        sum = add_wide(sum, mul_wide_signed(dct_matrix[u * DOWNSAMPLED + i], a));
     }
-    let rounded = add_wide(sum, vec2<u32>(1u << 29u, 0u));
-    // Arithmetic shift by 30; the result fits 32 bits (|T'| < 2^30).
-    dct_mid[f * 1024u + u * 64u + j] = bitcast<i32>((rounded.x >> 30u) | (rounded.y << 2u));
+    let rounded = add_wide(sum, vec2<u32>(1u << (DCT_MID_SHIFT - 1u), 0u));
+    // Arithmetic shift by DCT_MID_SHIFT; the result fits 32 bits (|T'| < 2^30).
+    let shifted = (rounded.x >> DCT_MID_SHIFT) | (rounded.y << (32u - DCT_MID_SHIFT));
+    dct_mid[f * DCT_SIDE * DOWNSAMPLED + u * DOWNSAMPLED + j] = bitcast<i32>(shifted);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(DCT_CELLS)
 fn dct_rows(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) cell: u32,
 ) {
     let f = group.z;
-    let u = cell / 16u;
-    let v = cell % 16u;
+    let u = cell / DCT_SIDE;
+    let v = cell % DCT_SIDE;
     var sum = vec2<u32>(0u, 0u);
-    for (var j = 0u; j < 64u; j++) {
-        sum = add_wide(sum, mul_wide_signed(dct_mid[f * 1024u + u * 64u + j], dct_matrix[v * 64u + j]));
+    for (var j = 0u; j < DOWNSAMPLED; j++) {
+        let t = dct_mid[f * DCT_SIDE * DOWNSAMPLED + u * DOWNSAMPLED + j];
+        sum = add_wide(sum, mul_wide_signed(t, dct_matrix[v * DOWNSAMPLED + j]));
     }
-    dct[f * 256u + cell] = sum;
+    dct[f * DCT_CELLS + cell] = sum;
 }

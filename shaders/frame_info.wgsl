@@ -1,5 +1,7 @@
 // Per-frame parameters of a batch, written by the host (engine/src/gpu/layout.rs mirrors this
-// struct field for field). All offsets are in 32-bit words unless named *_byte*.
+// struct field for field; a test compares the two through naga). All offsets are in 32-bit words
+// unless named *_byte*. Constants shared with the host (DOWNSAMPLED, TABLE_*, ...) are not
+// written in WGSL: the host generates them from the Rust constants (engine/src/gpu/shaders.rs).
 struct FrameInfo {
     pixel_byte_offset: u32,  // first byte of row 0 in `pixels`
     stride: u32,             // bytes from one row to the next
@@ -23,7 +25,3 @@ struct FrameInfo {
     padding: u32,
 }
 
-// AxisFilter layout inside `tables`, from its base index.
-const TABLE_START: u32 = 0u;
-const TABLE_TAP_OFFSET: u32 = 64u;
-const TABLE_WEIGHTS: u32 = 129u;

@@ -13,13 +13,13 @@ fn pixel_byte(at: u32) -> u32 {
     return (pixels[at >> 2u] >> ((at & 3u) * 8u)) & 0xffu;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TENT_COLUMNS_LANES)
 fn tent_columns(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) lane: u32,
 ) {
     let frame = frames[group.z];
-    let x = group.x * 64u + lane;
+    let x = group.x * TENT_COLUMNS_LANES + lane;
     if (x >= frame.row_bytes) {
         return;
     }

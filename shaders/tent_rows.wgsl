@@ -19,7 +19,7 @@ fn luma_weight(frame: FrameInfo, channel: u32) -> u32 {
     return select(select(frame.luma_weight_2, frame.luma_weight_1, channel == 1u), frame.luma_weight_0, channel == 0u);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(DOWNSAMPLED)
 fn tent_rows(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) j: u32,
@@ -42,5 +42,5 @@ fn tent_rows(
         luma = add_wide(luma, mul_wide(luma_weight(frame, channel), shift_right_wide(sum, frame.channel_shift)));
     }
     let rounded = add_wide(luma, power_of_two_wide(frame.luma_shift - 1u));
-    downsampled[group.z * 4096u + i * 64u + j] = shift_right_wide(rounded, frame.luma_shift);
+    downsampled[group.z * DOWNSAMPLED_CELLS + i * DOWNSAMPLED + j] = shift_right_wide(rounded, frame.luma_shift);
 }

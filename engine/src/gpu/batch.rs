@@ -9,13 +9,14 @@ use std::time::Duration;
 use crate::frame::Frame;
 use crate::gpu::device::{GpuDevice, GpuError, StagePipeline};
 use crate::gpu::layout::PackedBatch;
+use crate::gpu::shaders::{HASH_WORDS as HASH_WORDS_PER_ORIENTATION, ORIENTATIONS};
 use crate::hash::Hash256;
 use crate::stages::{DCT_SIDE, DOWNSAMPLED};
 
 const CELLS: u64 = (DOWNSAMPLED * DOWNSAMPLED) as u64;
 const DCT_CELLS: u64 = (DCT_SIDE * DCT_SIDE) as u64;
-/// Words of hash output per frame: 8 orientations × 8 words.
-const HASH_WORDS: u64 = 64;
+/// Words of hash output per frame: every orientation's hash.
+const HASH_WORDS: u64 = (ORIENTATIONS * HASH_WORDS_PER_ORIENTATION) as u64;
 /// The largest buffer whose size per frame does not depend on the frame (the downsampled
 /// 64×64 words; the DCT and hash buffers are smaller): a batch must keep it within a binding.
 pub(super) const FIXED_BYTES_PER_FRAME: u64 = CELLS * 4;
@@ -138,10 +139,11 @@ impl GpuDevice {
         });
 
         let groups = n as u32;
+        let lanes = self.tent_columns.shader.entry_points[0].workgroup_size[0];
         let widest = if fault == Some(InjectedFault::Validation) {
             self.limits.max_compute_workgroups_per_dimension + 1
         } else {
-            packed.max_row_bytes.div_ceil(64)
+            packed.max_row_bytes.div_ceil(lanes)
         };
         let mut encoder = self
             .device
@@ -153,47 +155,79 @@ impl GpuDevice {
                 label: Some("pdq"),
                 timestamp_writes: None,
             });
-            let mut run =
-                |stage: &StagePipeline, entry: usize, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
-                    let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
-                        .iter()
-                        .enumerate()
-                        .map(|(binding, buffer)| wgpu::BindGroupEntry {
-                            binding: binding as u32,
-                            resource: buffer.as_entire_binding(),
-                        })
-                        .collect();
-                    let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                        label: None,
-                        layout: &stage.layout,
-                        entries: &entries,
+            // Buffers are bound by the name the shader gives them (its declared bindings).
+            let mut run = |stage: &StagePipeline,
+                           entry: usize,
+                           buffers: &[(&str, &wgpu::Buffer)],
+                           size: [u32; 3]|
+             -> Result<(), GpuError> {
+                let mut entries = Vec::with_capacity(buffers.len());
+                for (name, buffer) in buffers {
+                    let binding = stage.shader.binding(name).ok_or_else(|| {
+                        GpuError::Internal(format!("{} has no buffer {name}", stage.shader.file))
+                    })?;
+                    entries.push(wgpu::BindGroupEntry {
+                        binding,
+                        resource: buffer.as_entire_binding(),
                     });
-                    pass.set_pipeline(&stage.pipelines[entry]);
-                    pass.set_bind_group(0, &bind_group, &[]);
-                    pass.dispatch_workgroups(size[0], size[1], size[2]);
-                };
+                }
+                let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: None,
+                    layout: &stage.layout,
+                    entries: &entries,
+                });
+                pass.set_pipeline(&stage.pipelines[entry]);
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(size[0], size[1], size[2]);
+                Ok(())
+            };
+            let side = DOWNSAMPLED as u32;
             run(
                 &self.tent_columns,
                 0,
-                &[&infos, &tables, &pixels, &columns],
-                [widest, DOWNSAMPLED as u32, groups],
-            );
+                &[
+                    ("frames", &infos),
+                    ("tables", &tables),
+                    ("pixels", &pixels),
+                    ("columns", &columns),
+                ],
+                [widest, side, groups],
+            )?;
             run(
                 &self.tent_rows,
                 0,
-                &[&infos, &tables, &columns, &downsampled],
-                [1, DOWNSAMPLED as u32, groups],
-            );
+                &[
+                    ("frames", &infos),
+                    ("tables", &tables),
+                    ("columns", &columns),
+                    ("downsampled", &downsampled),
+                ],
+                [1, side, groups],
+            )?;
             run(
                 &self.quality,
                 0,
-                &[&infos, &downsampled, &quality],
+                &[
+                    ("frames", &infos),
+                    ("downsampled", &downsampled),
+                    ("quality", &quality),
+                ],
                 [groups, 1, 1],
-            );
-            let dct_buffers = [&downsampled, &self.dct_matrix, &dct_mid, &dct];
-            run(&self.dct, 0, &dct_buffers, [1, DCT_SIDE as u32, groups]);
-            run(&self.dct, 1, &dct_buffers, [1, 1, groups]);
-            run(&self.bits, 0, &[&dct, &hashes], [8, groups, 1]);
+            )?;
+            let dct_buffers = [
+                ("downsampled", &downsampled),
+                ("dct_matrix", &self.dct_matrix),
+                ("dct_mid", &dct_mid),
+                ("dct", &dct),
+            ];
+            run(&self.dct, 0, &dct_buffers, [1, DCT_SIDE as u32, groups])?;
+            run(&self.dct, 1, &dct_buffers, [1, 1, groups])?;
+            run(
+                &self.bits,
+                0,
+                &[("dct", &dct), ("hashes", &hashes)],
+                [ORIENTATIONS, groups, 1],
+            )?;
         }
         let mut offset = 0;
         for buffer in &copies {

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::gpu::shaders::{self, StageShader};
+use crate::gpu::shaders::{self, Access, StageShader};
 
 /// What went wrong on the GPU. Never shown to a caller of hashing: the batch is re-run on the CPU.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,6 +88,8 @@ pub fn adapters() -> Vec<AdapterDescription> {
 
 /// One compute pipeline per entry point, with the layout its stage binds.
 pub(crate) struct StagePipeline {
+    /// What the shader declares: bindings by name, entry points with their workgroup sizes.
+    pub shader: &'static StageShader,
     pub layout: wgpu::BindGroupLayout,
     pub pipelines: Vec<wgpu::ComputePipeline>,
 }
@@ -160,14 +162,17 @@ impl GpuDevice {
             has_dynamic_offset: false,
             min_binding_size: None,
         };
-        let stage = |shader: &StageShader, bindings: &[bool]| {
-            let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings
+        let stage = |shader: &'static StageShader| {
+            // The layout follows the shader's declared bindings (checked against the WGSL by
+            // naga in a test).
+            let entries: Vec<wgpu::BindGroupLayoutEntry> = shader
+                .bindings
                 .iter()
                 .enumerate()
-                .map(|(binding, &read_only)| wgpu::BindGroupLayoutEntry {
+                .map(|(binding, declared)| wgpu::BindGroupLayoutEntry {
                     binding: binding as u32,
                     visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: storage(read_only),
+                    ty: storage(declared.access == Access::Read),
                     count: None,
                 })
                 .collect();
@@ -189,23 +194,26 @@ impl GpuDevice {
                 .iter()
                 .map(|entry| {
                     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                        label: Some(entry),
+                        label: Some(entry.name),
                         layout: Some(&pipeline_layout),
                         module: &module,
-                        entry_point: Some(entry),
+                        entry_point: Some(entry.name),
                         compilation_options: wgpu::PipelineCompilationOptions::default(),
                         cache: None,
                     })
                 })
                 .collect();
-            StagePipeline { layout, pipelines }
+            StagePipeline {
+                shader,
+                layout,
+                pipelines,
+            }
         };
-        // Bindings per stage, in the order of each shader's @binding numbers (true = read-only).
-        let tent_columns = stage(&shaders::TENT_COLUMNS, &[true, true, true, false]);
-        let tent_rows = stage(&shaders::TENT_ROWS, &[true, true, true, false]);
-        let quality = stage(&shaders::QUALITY, &[true, true, false]);
-        let dct = stage(&shaders::DCT, &[true, true, false, false]);
-        let bits = stage(&shaders::BITS, &[true, false]);
+        let tent_columns = stage(&shaders::TENT_COLUMNS);
+        let tent_rows = stage(&shaders::TENT_ROWS);
+        let quality = stage(&shaders::QUALITY);
+        let dct = stage(&shaders::DCT);
+        let bits = stage(&shaders::BITS);
 
         let matrix: Vec<i32> = crate::stages::dct_matrix::DCT_MATRIX
             .iter()

@@ -118,7 +118,13 @@ impl PackedBatch {
     }
 }
 
-/// Appends an axis's taps as `start[64], tap_offset[65], weights...`; returns its base index.
+/// Where an axis's parts start in `tables`, from its base index (`TABLE_*` in the shaders).
+pub(crate) const TABLE_START: u32 = 0;
+pub(crate) const TABLE_TAP_OFFSET: u32 = TABLE_START + DOWNSAMPLED as u32;
+pub(crate) const TABLE_WEIGHTS: u32 = TABLE_TAP_OFFSET + DOWNSAMPLED as u32 + 1;
+
+/// Appends an axis's taps as `start[64], tap_offset[65], weights...` (at [`TABLE_START`],
+/// [`TABLE_TAP_OFFSET`], [`TABLE_WEIGHTS`]); returns its base index.
 fn append_axis(filter: &AxisFilter, tables: &mut Vec<u32>) -> u32 {
     let base = tables.len() as u32;
     tables.extend_from_slice(&filter.start);
@@ -127,26 +133,65 @@ fn append_axis(filter: &AxisFilter, tables: &mut Vec<u32>) -> u32 {
     base
 }
 
+/// Where each field of [`FrameInfo`] lies, in bytes, under the names `frame_info.wgsl` gives
+/// them (the arrays are fields `_0`, `_1`, `_2` there), for the test that reads the shader's
+/// struct with naga.
+#[cfg(test)]
+pub(crate) fn frame_info_fields() -> Vec<(String, usize)> {
+    use std::mem::offset_of;
+    let mut fields: Vec<(String, usize)> = [
+        (
+            "pixel_byte_offset",
+            offset_of!(FrameInfo, pixel_byte_offset),
+        ),
+        ("stride", offset_of!(FrameInfo, stride)),
+        ("width", offset_of!(FrameInfo, width)),
+        ("height", offset_of!(FrameInfo, height)),
+        ("bytes_per_pixel", offset_of!(FrameInfo, bytes_per_pixel)),
+        ("row_bytes", offset_of!(FrameInfo, row_bytes)),
+        ("rows_table", offset_of!(FrameInfo, rows_table)),
+        ("columns_table", offset_of!(FrameInfo, columns_table)),
+        ("columns_offset", offset_of!(FrameInfo, columns_offset)),
+        ("channel_shift", offset_of!(FrameInfo, channel_shift)),
+        ("luma_shift", offset_of!(FrameInfo, luma_shift)),
+        (
+            "quality_reciprocal",
+            offset_of!(FrameInfo, quality_reciprocal),
+        ),
+        ("luma_channels", offset_of!(FrameInfo, luma_channels)),
+    ]
+    .into_iter()
+    .map(|(name, offset)| (name.to_owned(), offset))
+    .collect();
+    for (array, base) in [
+        ("luma_offset", offset_of!(FrameInfo, luma_offset)),
+        ("luma_weight", offset_of!(FrameInfo, luma_weight)),
+    ] {
+        fields.extend((0..3).map(|k| (format!("{array}_{k}"), base + 4 * k)));
+    }
+    fields.push(("padding".to_owned(), offset_of!(FrameInfo, padding)));
+    fields
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The WGSL struct is 20 words; `TABLE_*` offsets match `append_axis`.
+    /// `append_axis` writes the parts where `TABLE_*` say they are.
     #[test]
-    fn layout_matches_the_shader() {
-        assert_eq!(std::mem::size_of::<FrameInfo>(), 20 * 4);
-        let source = include_str!("../../../shaders/frame_info.wgsl");
-        assert!(source.contains("const TABLE_TAP_OFFSET: u32 = 64u;"));
-        assert!(source.contains(&format!(
-            "const TABLE_WEIGHTS: u32 = {}u;",
-            DOWNSAMPLED * 2 + 1
-        )));
-        let fields = source
-            .lines()
-            .filter(|l| {
-                l.trim_start().starts_with(|c: char| c.is_ascii_lowercase()) && l.contains(": u32,")
-            })
-            .count();
-        assert_eq!(fields, 20, "FrameInfo fields in frame_info.wgsl");
+    fn axis_tables_follow_the_table_offsets() {
+        let plan = FramePlan::new(640, 480);
+        let mut tables = vec![7u32; 3];
+        let base = append_axis(&plan.rows, &mut tables) as usize;
+        let at = |offset: u32| base + offset as usize;
+        assert_eq!(
+            tables[at(TABLE_START)..at(TABLE_TAP_OFFSET)],
+            plan.rows.start[..]
+        );
+        assert_eq!(
+            tables[at(TABLE_TAP_OFFSET)..at(TABLE_WEIGHTS)],
+            plan.rows.tap_offset[..]
+        );
+        assert_eq!(tables[at(TABLE_WEIGHTS)..], plan.rows.weights[..]);
     }
 }

@@ -7,11 +7,19 @@
 use crate::plan::FramePlan;
 use crate::stages::DOWNSAMPLED;
 
+/// Each gradient is `(|ΔA| · Rq) >> GRADIENT_SHIFT`.
+pub const GRADIENT_SHIFT: u32 = 47;
+/// The score is `min(QUALITY_MAX, sum / GRADIENT_DIVISOR)`.
+pub const GRADIENT_DIVISOR: u32 = 90;
+/// The highest quality score.
+pub const QUALITY_MAX: u32 = 100;
+
 /// Quality score 0..=100.
 #[inline(always)]
 pub fn quality(a: &[u32; DOWNSAMPLED * DOWNSAMPLED], plan: &FramePlan) -> u8 {
-    let gradient =
-        |u: u32, v: u32| ((u.abs_diff(v) as u64 * plan.quality_reciprocal as u64) >> 47) as u32;
+    let gradient = |u: u32, v: u32| {
+        ((u.abs_diff(v) as u64 * plan.quality_reciprocal as u64) >> GRADIENT_SHIFT) as u32
+    };
     let mut sum = 0u32;
     for i in 0..DOWNSAMPLED {
         for j in 0..DOWNSAMPLED {
@@ -24,5 +32,5 @@ pub fn quality(a: &[u32; DOWNSAMPLED * DOWNSAMPLED], plan: &FramePlan) -> u8 {
             }
         }
     }
-    (sum / 90).min(100) as u8
+    (sum / GRADIENT_DIVISOR).min(QUALITY_MAX) as u8
 }
