@@ -1,6 +1,10 @@
 //! Image files to frames, through the `image` crate (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI,
-//! TGA, ICO) and, behind the `avif` and `heic` features, the system's libheif
-//! (`decode/heif.rs`), with limits so that a decompression bomb is an error, not an allocation.
+//! TGA, ICO), behind the `turbojpeg` feature the system's libjpeg-turbo for JPEG
+//! (`decode/turbo.rs`, Pillow's decoder and pixels), and behind the `avif` and `heic` features
+//! the system's libheif (`decode/heif.rs`), with limits so that a decompression bomb is an
+//! error, not an allocation. A file is read whole into a buffer the thread keeps, and decoded
+//! from memory; 8-bit RGB and grey pixels are decoded straight into a reused buffer
+//! (`decode/pool.rs`).
 //!
 //! Pixels are taken as Pillow's `convert("RGB")` gives them to the reference `pdqhash`: alpha is
 //! dropped (not composited), 16-bit channels are reduced to 8, palettes expanded. Grey images stay
@@ -17,6 +21,7 @@
 //! - a side over [`MAX_SIDE`], the bound of the hash's integer filter, unless
 //!   [`DecodeOptions::cpp_cli_resize`] first shrinks the image to 512×512.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::Path;
@@ -28,7 +33,12 @@ use crate::error::{Error, Result};
 use crate::frame::{Frame, MAX_SIDE, PixelFormat};
 
 mod heif;
+mod pool;
+#[cfg(feature = "turbojpeg")]
+mod turbo;
 mod whole;
+
+pub use pool::{MAX_POOLED_BUFFER, MAX_POOLED_BYTES};
 
 /// Most bytes an image's metadata may take in memory while it is decoded. vigil reads no
 /// metadata but the EXIF orientation; the PNG decoder holds ICC profiles (inflated), text and
@@ -64,6 +74,9 @@ impl Default for DecodeOptions {
 }
 
 /// A decoded image that owns its pixels; [`DecodedImage::frame`] borrows them for hashing.
+///
+/// When dropped, its pixel buffer is kept for the next decode (see [`MAX_POOLED_BYTES`]): a
+/// reused buffer costs no page faults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodedImage {
     pub pixels: Vec<u8>,
@@ -71,6 +84,12 @@ pub struct DecodedImage {
     pub height: u32,
     /// [`PixelFormat::Rgb8`] or [`PixelFormat::Luma8`].
     pub format: PixelFormat,
+}
+
+impl Drop for DecodedImage {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.pixels));
+    }
 }
 
 impl DecodedImage {
@@ -83,23 +102,50 @@ impl DecodedImage {
 /// Decodes an image file (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI, TGA, ICO; AVIF and HEIC
 /// with the `avif` and `heic` features). The format is taken from the content, or from the
 /// extension for TGA, which has no signature.
+///
+/// The file is read whole into a buffer kept by the thread for its next file, and decoded from
+/// memory.
 pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage> {
-    let file = File::open(path).map_err(|source| Error::Io {
+    thread_local! {
+        static FILE_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    FILE_BYTES.with(|cell| {
+        let mut bytes = cell.take();
+        let result = read_whole(path, &mut bytes).and_then(|()| {
+            let hint = ImageFormat::from_path(path).ok();
+            decode_slice(&bytes, hint, options).map_err(|message| Error::Decode {
+                path: path.to_owned(),
+                message,
+            })
+        });
+        // Keep the buffer for the thread's next file, unless this one was unusually large.
+        if bytes.capacity() <= MAX_POOLED_BUFFER {
+            cell.replace(bytes);
+        }
+        result
+    })
+}
+
+/// Reads the file at `path` into `bytes` (replacing what it held).
+fn read_whole(path: &Path, bytes: &mut Vec<u8>) -> Result<()> {
+    let io = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })?;
-    let hint = ImageFormat::from_path(path).ok();
-    decode_reader(BufReader::new(file), hint, options).map_err(|message| Error::Decode {
-        path: path.to_owned(),
-        message,
-    })
+    };
+    let mut file = File::open(path).map_err(io)?;
+    bytes.clear();
+    if let Ok(metadata) = file.metadata() {
+        bytes.reserve(usize::try_from(metadata.len()).unwrap_or(0));
+    }
+    file.read_to_end(bytes).map_err(io)?;
+    Ok(())
 }
 
 /// Decodes an image held in memory; `name` labels errors, and its extension names the format of
 /// a TGA image.
 pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result<DecodedImage> {
     let hint = ImageFormat::from_path(name).ok();
-    decode_reader(Cursor::new(bytes), hint, options).map_err(|message| Error::Decode {
+    decode_slice(bytes, hint, options).map_err(|message| Error::Decode {
         path: name.into(),
         message,
     })
@@ -124,12 +170,15 @@ pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
         .flatten()
 }
 
-/// What decoding needs in memory at its peak: the decoder's buffer plus the 8-bit copy.
+/// What decoding needs in memory at its peak: the decoder's buffer, plus the 8-bit copy unless
+/// the decoder's output is hashed as it is (8-bit RGB or grey).
 fn bytes_needed(decoder: &impl ImageDecoder) -> u64 {
     let (width, height) = decoder.dimensions();
-    decoder
-        .total_bytes()
-        .saturating_add(width as u64 * height as u64 * 3)
+    let copy = match hashable_directly(decoder.color_type()) {
+        Some(_) => 0,
+        None => width as u64 * height as u64 * 3,
+    };
+    decoder.total_bytes().saturating_add(copy)
 }
 
 /// Runs a decoder step, turning a panic inside the `image` crate's decoders (a bug on some
@@ -145,12 +194,12 @@ fn guarded<T>(step: impl FnOnce() -> T) -> std::result::Result<T, String> {
     })
 }
 
-fn decode_reader<R: BufRead + Seek>(
-    reader: R,
+fn decode_slice(
+    bytes: &[u8],
     hint: Option<ImageFormat>,
     options: &DecodeOptions,
 ) -> std::result::Result<DecodedImage, String> {
-    guarded(|| decode_unguarded(reader, hint, options))?
+    guarded(|| decode_unguarded(bytes, hint, options))?
 }
 
 /// The first bytes of the file (up to a buffer's worth), without consuming them.
@@ -252,25 +301,29 @@ fn check_size(
     Ok(())
 }
 
-fn decode_unguarded<R: BufRead + Seek>(
-    mut reader: R,
+fn decode_unguarded(
+    bytes: &[u8],
     hint: Option<ImageFormat>,
     options: &DecodeOptions,
 ) -> std::result::Result<DecodedImage, String> {
-    let head = head(&mut reader)?;
+    let head = &bytes[..bytes.len().min(256)];
     if head.is_empty() {
         return Err("empty file (0 bytes)".into());
     }
-    if let Some(kind) = heif::sniff(&head) {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-        let decoded = heif::decode(&bytes, kind, |width, height, needed| {
+    if let Some(kind) = heif::sniff(head) {
+        let decoded = heif::decode(bytes, kind, |width, height, needed| {
             check_size(width, height, needed, options)
         })?;
         return finish(decoded, options);
     }
-    whole::check(&mut reader, &head)?;
-    let (mut decoder, format) = open_decoder(reader, hint, options.max_alloc)?;
+    whole::check(&mut Cursor::new(bytes), head)?;
+    #[cfg(feature = "turbojpeg")]
+    if head.starts_with(&[0xFF, 0xD8, 0xFF])
+        && let Some(decoded) = decode_turbo(bytes, hint, options)?
+    {
+        return finish(decoded, options);
+    }
+    let (mut decoder, format) = open_decoder(Cursor::new(bytes), hint, options.max_alloc)?;
     // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
     let (width, height) = decoder.dimensions();
     check_size(width, height, bytes_needed(&decoder), options)?;
@@ -283,12 +336,107 @@ fn decode_unguarded<R: BufRead + Seek>(
     } else {
         None
     };
-    let mut image = DynamicImage::from_decoder(decoder)
-        .map_err(|e| describe(e, format, "decoding the image"))?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
+    let decoded = match hashable_directly(decoder.color_type()) {
+        // 8-bit RGB and grey are decoded straight into a pooled buffer.
+        Some(pixel_format) => {
+            let mut pixels = pool::take(decoder.total_bytes() as usize);
+            decoder
+                .read_image(&mut pixels)
+                .map_err(|e| describe(e, format, "decoding the image"))?;
+            DecodedImage {
+                pixels,
+                width,
+                height,
+                format: pixel_format,
+            }
+        }
+        None => to_hashable(
+            DynamicImage::from_decoder(decoder)
+                .map_err(|e| describe(e, format, "decoding the image"))?,
+        ),
+    };
+    finish(oriented(decoded, orientation), options)
+}
+
+/// The pixel format of a decoder's output that is hashed as it is, without conversion.
+fn hashable_directly(color: image::ColorType) -> Option<PixelFormat> {
+    match color {
+        image::ColorType::Rgb8 => Some(PixelFormat::Rgb8),
+        image::ColorType::L8 => Some(PixelFormat::Luma8),
+        _ => None,
     }
-    finish(to_hashable(image), options)
+}
+
+/// `decoded` turned by the EXIF `orientation`, when there is one to apply.
+fn oriented(
+    decoded: DecodedImage,
+    orientation: Option<image::metadata::Orientation>,
+) -> DecodedImage {
+    match orientation {
+        None | Some(image::metadata::Orientation::NoTransforms) => decoded,
+        Some(orientation) => {
+            let mut decoded = decoded;
+            let (width, height) = (decoded.width, decoded.height);
+            let pixels = std::mem::take(&mut decoded.pixels);
+            let sized = "sized by the decoder";
+            let mut image = match decoded.format {
+                PixelFormat::Luma8 => DynamicImage::ImageLuma8(
+                    image::GrayImage::from_raw(width, height, pixels).expect(sized),
+                ),
+                _ => DynamicImage::ImageRgb8(
+                    image::RgbImage::from_raw(width, height, pixels).expect(sized),
+                ),
+            };
+            image.apply_orientation(orientation);
+            to_hashable(image)
+        }
+    }
+}
+
+/// A JPEG through libjpeg-turbo (`decode/turbo.rs`); `None` for one it leaves to the `image`
+/// crate.
+#[cfg(feature = "turbojpeg")]
+fn decode_turbo(
+    bytes: &[u8],
+    hint: Option<ImageFormat>,
+    options: &DecodeOptions,
+) -> std::result::Result<Option<DecodedImage>, String> {
+    thread_local! {
+        static DECOMPRESSOR: RefCell<Option<turbo::Decompressor>> = const { RefCell::new(None) };
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let decompressor = match slot.as_mut() {
+            Some(d) => d,
+            None => slot.insert(turbo::Decompressor::new()?),
+        };
+        let Some(header) = decompressor.header(bytes)? else {
+            return Ok(None);
+        };
+        let (width, height) = (header.width, header.height);
+        let needed = width as u64 * height as u64 * header.format.bytes_per_pixel() as u64;
+        check_size(width, height, needed, options)?;
+        let orientation = if options.apply_exif {
+            // The `image` crate reads the EXIF orientation from the header segments.
+            let (mut decoder, format) = open_decoder(Cursor::new(bytes), hint, options.max_alloc)?;
+            Some(
+                decoder
+                    .orientation()
+                    .map_err(|e| describe(e, format, "reading the EXIF orientation"))?,
+            )
+        } else {
+            None
+        };
+        let mut pixels = pool::take(needed as usize);
+        decompressor.decode(bytes, &header, &mut pixels)?;
+        let decoded = DecodedImage {
+            pixels,
+            width,
+            height,
+            format: header.format,
+        };
+        Ok(Some(oriented(decoded, orientation)))
+    })
 }
 
 /// Refuses an empty image; resizes for the C++ CLI when asked.
