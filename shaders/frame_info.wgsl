@@ -9,8 +9,8 @@ struct FrameInfo {
     height: u32,
     bytes_per_pixel: u32,
     row_bytes: u32,          // width * bytes_per_pixel
-    rows_table: u32,         // vertical AxisFilter in `tables`: start[64], tap_offset[65], weights
-    columns_table: u32,      // horizontal AxisFilter in `tables`
+    vertical_table: u32,     // vertical AxisFilter in `tables`: start[64], tap_offset[65], weights
+    horizontal_table: u32,   // horizontal AxisFilter in `tables`
     columns_offset: u32,     // this frame's 64 x row_bytes block of stage 1 output
     channel_shift: u32,      // s1
     luma_shift: u32,         // s2

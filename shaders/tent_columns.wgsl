@@ -24,7 +24,7 @@ fn tent_columns(
         return;
     }
     let i = group.y;
-    let table = frame.rows_table;
+    let table = frame.vertical_table;
     let first_row = tables[table + TABLE_START + i];
     let tap_end = tables[table + TABLE_TAP_OFFSET + i + 1u];
     var at = frame.pixel_byte_offset + first_row * frame.stride + x;

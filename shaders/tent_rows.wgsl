@@ -26,7 +26,7 @@ fn tent_rows(
 ) {
     let frame = frames[group.z];
     let i = group.y;
-    let table = frame.columns_table;
+    let table = frame.horizontal_table;
     let first_col = tables[table + TABLE_START + j];
     let tap_begin = tables[table + TABLE_TAP_OFFSET + j];
     let tap_end = tables[table + TABLE_TAP_OFFSET + j + 1u];

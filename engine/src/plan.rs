@@ -185,10 +185,12 @@ pub fn luma_taps(format: PixelFormat) -> &'static [LumaTap] {
 pub struct FramePlan {
     pub width: u32,
     pub height: u32,
-    /// Vertical taps: which rows feed decimation row `i`.
-    pub rows: AxisFilter,
-    /// Horizontal taps: which columns feed decimation column `j`.
-    pub columns: AxisFilter,
+    /// Vertical taps: which input rows feed decimation row `i` (stage 1, `tent_columns`, filters
+    /// every column with them).
+    pub vertical: AxisFilter,
+    /// Horizontal taps: which input columns feed decimation column `j` (stage 2, `tent_rows`,
+    /// filters every decimated row with them).
+    pub horizontal: AxisFilter,
     /// Right shift taking a per-channel 64-bit sum into 32 bits (`s1`).
     pub channel_shift: u32,
     /// Right shift (rounding) taking the weighted luma sum to the 64×64 scale (`s2`).
@@ -200,10 +202,10 @@ pub struct FramePlan {
 impl FramePlan {
     /// The plan for frames of this size (`1..=MAX_SIDE` on each side).
     pub fn new(width: u32, height: u32) -> Self {
-        let rows = AxisFilter::new(height as usize);
-        let columns = AxisFilter::new(width as usize);
+        let vertical = AxisFilter::new(height as usize);
+        let horizontal = AxisFilter::new(width as usize);
         // M: the largest per-channel sum, 255 · Dr · Dc (< 2^50); b: its bit length.
-        let max_sum = 255 * rows.denominator as u64 * columns.denominator as u64;
+        let max_sum = 255 * vertical.denominator as u64 * horizontal.denominator as u64;
         let bits = u64::BITS - max_sum.leading_zeros();
         let channel_shift = bits.saturating_sub(32);
         let luma_shift = bits - channel_shift;
@@ -211,8 +213,8 @@ impl FramePlan {
         FramePlan {
             width,
             height,
-            rows,
-            columns,
+            vertical,
+            horizontal,
             channel_shift,
             luma_shift,
             quality_reciprocal,

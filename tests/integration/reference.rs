@@ -116,8 +116,9 @@ fn explain(frame: &Frame<'_>, case: &Expected, orientation: Dihedral, ours: &Has
     let plan = FramePlan::new(frame.width(), frame.height());
     // vigil's B is the luma-domain value times 2^30 · S, S = 2^27 · Dr · Dc / 2^b.
     let b = plan.channel_shift + plan.luma_shift;
-    let scale =
-        2f64.powi(57 - b as i32) * plan.rows.denominator as f64 * plan.columns.denominator as f64;
+    let scale = 2f64.powi(57 - b as i32)
+        * plan.vertical.denominator as f64
+        * plan.horizontal.denominator as f64;
     let (m32, m64, m_ours) = (median(&f32_block), median(&f64_block), {
         let mut s = ours_block;
         s.sort_unstable();

@@ -20,8 +20,8 @@ pub(crate) struct FrameInfo {
     pub height: u32,
     pub bytes_per_pixel: u32,
     pub row_bytes: u32,
-    pub rows_table: u32,
-    pub columns_table: u32,
+    pub vertical_table: u32,
+    pub horizontal_table: u32,
     pub columns_offset: u32,
     pub channel_shift: u32,
     pub luma_shift: u32,
@@ -63,13 +63,13 @@ impl PackedBatch {
         let mut infos = Vec::with_capacity(frames.len());
         let (mut pixel_bytes, mut total_columns, mut max_row_bytes) = (0u64, 0u64, 0u32);
         for frame in frames {
-            let (plan, rows_table, columns_table) = plans
+            let (plan, vertical_table, horizontal_table) = plans
                 .entry((frame.width(), frame.height()))
                 .or_insert_with(|| {
                     let plan = FramePlan::new(frame.width(), frame.height());
-                    let rows_table = append_axis(&plan.rows, &mut tables);
-                    let columns_table = append_axis(&plan.columns, &mut tables);
-                    (plan, rows_table, columns_table)
+                    let vertical_table = append_axis(&plan.vertical, &mut tables);
+                    let horizontal_table = append_axis(&plan.horizontal, &mut tables);
+                    (plan, vertical_table, horizontal_table)
                 });
             let taps = luma_taps(frame.format());
             let mut luma_offset = [0u32; 3];
@@ -85,8 +85,8 @@ impl PackedBatch {
                 height: frame.height(),
                 bytes_per_pixel: frame.format().bytes_per_pixel() as u32,
                 row_bytes: frame.row_bytes() as u32,
-                rows_table: *rows_table,
-                columns_table: *columns_table,
+                vertical_table: *vertical_table,
+                horizontal_table: *horizontal_table,
                 columns_offset: total_columns as u32,
                 channel_shift: plan.channel_shift,
                 luma_shift: plan.luma_shift,
@@ -149,8 +149,8 @@ pub(crate) fn frame_info_fields() -> Vec<(String, usize)> {
         ("height", offset_of!(FrameInfo, height)),
         ("bytes_per_pixel", offset_of!(FrameInfo, bytes_per_pixel)),
         ("row_bytes", offset_of!(FrameInfo, row_bytes)),
-        ("rows_table", offset_of!(FrameInfo, rows_table)),
-        ("columns_table", offset_of!(FrameInfo, columns_table)),
+        ("vertical_table", offset_of!(FrameInfo, vertical_table)),
+        ("horizontal_table", offset_of!(FrameInfo, horizontal_table)),
         ("columns_offset", offset_of!(FrameInfo, columns_offset)),
         ("channel_shift", offset_of!(FrameInfo, channel_shift)),
         ("luma_shift", offset_of!(FrameInfo, luma_shift)),
@@ -182,16 +182,16 @@ mod tests {
     fn axis_tables_follow_the_table_offsets() {
         let plan = FramePlan::new(640, 480);
         let mut tables = vec![7u32; 3];
-        let base = append_axis(&plan.rows, &mut tables) as usize;
+        let base = append_axis(&plan.vertical, &mut tables) as usize;
         let at = |offset: u32| base + offset as usize;
         assert_eq!(
             tables[at(TABLE_START)..at(TABLE_TAP_OFFSET)],
-            plan.rows.start[..]
+            plan.vertical.start[..]
         );
         assert_eq!(
             tables[at(TABLE_TAP_OFFSET)..at(TABLE_WEIGHTS)],
-            plan.rows.tap_offset[..]
+            plan.vertical.tap_offset[..]
         );
-        assert_eq!(tables[at(TABLE_WEIGHTS)..], plan.rows.weights[..]);
+        assert_eq!(tables[at(TABLE_WEIGHTS)..], plan.vertical.weights[..]);
     }
 }

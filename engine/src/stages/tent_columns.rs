@@ -13,7 +13,7 @@ pub fn tent_columns(frame: &Frame<'_>, plan: &FramePlan, out: &mut [u32]) {
     let row_bytes = frame.row_bytes();
     debug_assert_eq!(out.len(), DOWNSAMPLED * row_bytes);
     for (i, acc) in out.chunks_exact_mut(row_bytes).enumerate() {
-        let (first_row, weights) = plan.rows.taps(i);
+        let (first_row, weights) = plan.vertical.taps(i);
         acc.fill(0);
         // Two input rows per sweep: half the loads and stores of the accumulator row.
         let mut pairs = weights.chunks_exact(2);

@@ -39,7 +39,7 @@ fn tent_rows_for<const C: usize>(
     let mut a = [0u32; DOWNSAMPLED * DOWNSAMPLED];
     for (i, g) in columns.chunks_exact(row_bytes).enumerate() {
         for j in 0..DOWNSAMPLED {
-            let (first_col, weights) = plan.columns.taps(j);
+            let (first_col, weights) = plan.horizontal.taps(j);
             let pixels = &g[first_col * bpp..(first_col + weights.len()) * bpp];
             let mut sums = [0u64; C];
             for (&weight, pixel) in weights.iter().zip(pixels.chunks_exact(bpp)) {
