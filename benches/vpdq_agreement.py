@@ -52,15 +52,15 @@ def vpdq_hashes(video, size):
     return {f.frame_number: (f.quality, int(f.hex, 16)) for f in features}
 
 
-def distance(ours, reference):
-    """(frames at quality >= 80, mean, max, largest quality difference)."""
+def distance(ours, reference, min_quality=80):
+    """(frames at reference quality >= min_quality, mean, max, largest quality difference)."""
     bits, quality = [], 0
     for frame, (ref_quality, ref_hash) in reference.items():
         if frame not in ours:
             continue
         our_quality, our_hash = ours[frame]
         quality = max(quality, abs(our_quality - ref_quality))
-        if ref_quality >= 80:
+        if ref_quality >= min_quality:
             bits.append(bin(our_hash ^ ref_hash).count("1"))
     mean = sum(bits) / len(bits) if bits else 0.0
     return len(bits), mean, max(bits, default=0), quality

@@ -25,6 +25,8 @@ import tempfile
 
 import vpdq
 
+from vpdq_agreement import distance, parse  # the same frame parsing and distances
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTSRC = "testsrc=size=320x240:rate=10:duration=3"
 TESTSRC2 = "testsrc2=size=320x240:rate=10:duration=3"
@@ -69,16 +71,6 @@ def make_clip(directory, name):
     return path
 
 
-def parse(text):
-    """`frame,quality,hash,timestamp` lines -> {frame: (quality, hash as int)}."""
-    frames = {}
-    for line in text.splitlines():
-        if line.strip():
-            fields = line.split(",")
-            frames[int(fields[0])] = (int(fields[1]), int(fields[2], 16))
-    return frames
-
-
 def vigil_file(vigil, clip):
     out = subprocess.run([vigil, "video", "--backend", "cpu", clip], check=True, capture_output=True)
     return out.stdout.decode()
@@ -100,19 +92,6 @@ def vigil_y4m(vigil, clip):
 def vpdq_text(clip):
     features = vpdq.computeHash(clip, seconds_per_hash=0)
     return "".join(f"{f.frame_number},{f.quality},{f.hex},{f.timestamp:.3f}\n" for f in features)
-
-
-def distance(ours, reference):
-    bits, quality = [], 0
-    for frame, (ref_quality, ref_hash) in reference.items():
-        if frame not in ours:
-            continue
-        our_quality, our_hash = ours[frame]
-        quality = max(quality, abs(our_quality - ref_quality))
-        if ref_quality >= 50:
-            bits.append(bin(our_hash ^ ref_hash).count("1"))
-    mean = sum(bits) / len(bits) if bits else 0.0
-    return len(bits), len(reference) - len(bits), mean, max(bits, default=0), quality
 
 
 def decision(vigil, query, listed, directory):
@@ -137,14 +116,15 @@ def main():
         for name in CLIPS:
             clip = make_clip(directory, name)
             reference_text = vpdq_text(clip)
-            reference = parse(reference_text)
+            reference = parse(reference_text.splitlines())
             expected = decision(args.vigil, reference_text, reference_text, directory)
             for path, text in (("file", vigil_file(args.vigil, clip)), ("y4m", vigil_y4m(args.vigil, clip))):
-                n, under, mean, most, quality = distance(parse(text), reference)
+                n, mean, most, quality = distance(parse(text.splitlines()), reference, min_quality=50)
+                under = len(reference) - n
                 ours = decision(args.vigil, text, reference_text, directory)
                 print(f"{name:22} | {path:4} | {n:3} (+{under}) | {mean:5.2f}/{most:3} | {quality:3} | {ours}/{expected}")
                 bound = 2.0 if path == "file" else 4.0
-                if mean > bound or ours != expected or n + under != len(parse(text)):
+                if mean > bound or ours != expected or n + under != len(parse(text.splitlines())):
                     failed.append(f"{name} ({path})")
             sys.stdout.flush()
     if args.check and failed:
