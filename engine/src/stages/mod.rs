@@ -17,13 +17,13 @@
 //!
 //! | stage | computes | scale | bound (worst case) | type |
 //! |---|---|---|---|---|
-//! | [`tent_columns`] | `G[i][x] = Σ_y wc_i[y]·p[y][x]`, every byte `x` of a row | `Dc` | `255·Dc < 2^29` | u32 |
-//! | [`tent_rows`] | `V_c[i][j] = Σ_x wr_j[x]·G[i][x·bpp + c]` per channel | `Dr·Dc` | `M < 2^50` | u64 |
+//! | [`tent_columns`](mod@tent_columns) | `G[i][x] = Σ_y wc_i[y]·p[y][x]`, every byte `x` of a row | `Dc` | `255·Dc < 2^29` | u32 |
+//! | [`tent_rows`](mod@tent_rows) | `V_c[i][j] = Σ_x wr_j[x]·G[i][x·bpp + c]` per channel | `Dr·Dc` | `M < 2^50` | u64 |
 //! | | `V'_c = V_c >> s1`, `s1 = max(0, b − 32)` (truncating) | | `< 2^32` | u32 |
 //! | | `L = Σ_c luma_c·V'_c`, `luma_c = 2^27·coef_f32` (exact) | | `< 2^60` | u64 |
 //! | | `A[i][j] = (L + 2^(s2−1)) >> s2`, `s2 = b − s1` | `S = 2^27·Dr·Dc/2^b` | `≤ 2^27 + 2` | u32 |
-//! | [`quality`] | `d = (|A[p] − A[q]| · Rq) >> 47`, `Rq = ⌊100·2^(b+20)/M⌋`; `min(100, Σd / 90)` | | `Σd ≤ 806 400` | u32/u64 |
-//! | [`dct`] | `T[u][j] = Σ_i Dq[u][i]·A[i][j]`, `Dq = round(2^30·D_f32)` | `2^30·S` | `7.40·2^30·(2^27+2) < 2^60` | i64 |
+//! | [`quality`](mod@quality) | `d = (abs(A[p] − A[q]) · Rq) >> 47`, `Rq = ⌊100·2^(b+20)/M⌋`; `min(100, Σd / 90)` | | `Σd ≤ 806 400` | u32/u64 |
+//! | [`dct`](mod@dct) | `T[u][j] = Σ_i Dq[u][i]·A[i][j]`, `Dq = round(2^30·D_f32)` | `2^30·S` | `7.40·2^30·(2^27+2) < 2^60` | i64 |
 //! | | `T' = (T + 2^29) >> 30` (round half up) | `S` | `< 2^30` | i32 |
 //! | | `B[u][v] = Σ_j T'[u][j]·Dq[v][j]` | `2^30·S` | `7.40·2^30·2^30 < 2^63` | i64 |
 //! | [`bits`] | median = the 128th smallest of the 256 `B` (the reference's Torben median); bit = `B > median` | | | i64 |

@@ -154,7 +154,7 @@ impl CheckerBuilder {
     }
 
     /// Starts the worker thread. Fails on a downsampling size of 0 or over
-    /// [`MAX_SIDE`](crate::MAX_SIDE), or when no thread can be started.
+    /// [`MAX_SIDE`], or when no thread can be started.
     pub fn start(self) -> Result<FrameChecker> {
         if let Some((width, height)) = self.downsample {
             if width == 0 || height == 0 {

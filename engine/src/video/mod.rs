@@ -44,7 +44,7 @@
 //! ```
 
 pub mod checker;
-mod compare;
+pub mod compare;
 mod downsample;
 pub mod ffmpeg;
 pub mod luma_range;

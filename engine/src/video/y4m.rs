@@ -12,7 +12,7 @@
 //! ([`Y4mPixels::Luma`]) is a different pixel source, for callers who want it.
 //!
 //! Nothing on any input panics or allocates more than the stream delivers: dimensions are
-//! checked against [`MAX_SIDE`](crate::MAX_SIDE) before anything else, header lines are read at
+//! checked against [`MAX_SIDE`] before anything else, header lines are read at
 //! most [`MAX_LINE`] bytes, and a frame buffer grows only as the frame's bytes arrive, so a
 //! header that claims 16384×16384 pixels followed by a few bytes costs a few bytes. A stream that
 //! ends inside a frame, or whose frame line is malformed, yields every frame before the fault,
