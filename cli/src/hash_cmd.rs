@@ -1,32 +1,21 @@
 //! `vigil hash`: PDQ hashes of image files, decoded and hashed in parallel, printed in input order.
 
-use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, ErrorKind, IsTerminal, Write};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use rayon::prelude::*;
-use vigil::decode::{DecodeOptions, DecodedImage, decode_bytes, decode_file};
+use vigil::decode::DecodeOptions;
+use vigil::files::{FileHashOptions, HashedFile, hash_files};
 use vigil::{Backend, Hasher};
 
-use crate::output::{self, Format, Hashes, path_field};
+use crate::output::{self, Format, path_field};
 use crate::progress::Progress;
-use crate::walk::{self, Input};
 use crate::{Outcome, report_error};
 
-/// Fewest files decoded in parallel and hashed as one batch before their lines are printed; a
-/// chunk is twice the worker threads when that is more. Output starts after the first chunk, and
-/// only one chunk of decoded pixels is held in memory at a time.
-pub const MIN_CHUNK: usize = 8;
-/// Most bytes the images of one chunk may take to decode together (each file on its own is
-/// bounded by [`DecodeOptions::max_alloc`], 1 GiB by default): a folder of large images is
-/// decoded a few at a time instead of 2 × threads at once.
-pub const DECODE_BUDGET: u64 = 2 << 30;
 /// Most worker threads `-j` takes: more only cost time (5000 threads took 26 s to start for
 /// one image) and memory.
 pub const MAX_THREADS: usize = 1024;
-/// The path that means standard input.
-pub const STDIN: &str = "-";
 
 const AFTER_HELP: &str = "\
 Output:
@@ -161,144 +150,14 @@ impl HashingArgs {
             ..DecodeOptions::default()
         }
     }
-}
 
-/// One input file and its hashes, or why it has none (the message does not repeat the path).
-pub type Hashed = (PathBuf, Result<Hashes, String>);
-
-/// Decodes the files named by `paths` (directories walked, see [`walk`]) in chunks, each chunk in
-/// parallel on `pool`, hashes each chunk as one batch on `hasher`, and hands each chunk's results
-/// to `each` in input order, on the calling thread; stops early when `each` breaks.
-pub fn hash_in_chunks<B>(
-    pool: &rayon::ThreadPool,
-    hasher: &Hasher,
-    paths: &[PathBuf],
-    options: &DecodeOptions,
-    dihedral: bool,
-    mut each: impl FnMut(Vec<Hashed>) -> ControlFlow<B>,
-) -> ControlFlow<B> {
-    let chunk_len = (2 * pool.current_num_threads()).max(MIN_CHUNK);
-    let mut inputs = walk::expand(paths);
-    // Files read ahead whose chunk was full by memory, first in the next chunk.
-    let mut carried: Vec<(Input, u64)> = Vec::new();
-    loop {
-        let fresh: Vec<Input> = inputs
-            .by_ref()
-            .take(chunk_len.saturating_sub(carried.len()))
-            .collect();
-        let estimated: Vec<u64> = pool.install(|| fresh.par_iter().map(estimate_bytes).collect());
-        carried.extend(fresh.into_iter().zip(estimated));
-        if carried.is_empty() {
-            return ControlFlow::Continue(());
-        }
-        let chunk = take_within_budget(&mut carried, DECODE_BUDGET);
-        let decoded: Vec<(PathBuf, Result<DecodedImage, String>)> = pool.install(|| {
-            chunk
-                .into_par_iter()
-                .map(|input| match input {
-                    Input::File(path) => {
-                        let image = decode_input(&path, options);
-                        (path, image)
-                    }
-                    Input::Error { path, message } => (path, Err(message)),
-                })
-                .collect()
-        });
-        each(hash_decoded(pool, hasher, decoded, dihedral))?;
+    /// How files are hashed: the decoding options, `-` as standard input, and `dihedral`.
+    pub fn file_options(&self, dihedral: bool) -> FileHashOptions {
+        FileHashOptions::default()
+            .decode(self.decode_options())
+            .dihedral(dihedral)
+            .stdin_dash(true)
     }
-}
-
-/// Decodes the file at `path`, or the image on standard input for `-`.
-fn decode_input(path: &Path, options: &DecodeOptions) -> Result<DecodedImage, String> {
-    if path != Path::new(STDIN) {
-        return decode_file(path, options).map_err(message_without_path);
-    }
-    // The encoded image may not be larger than its decoded pixels may be.
-    let limit = options.max_alloc;
-    let mut bytes = Vec::new();
-    io::stdin()
-        .lock()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "standard input holds more than {limit} bytes; too large for one image"
-        ));
-    }
-    if bytes.is_empty() {
-        return Err("standard input is empty: no image to hash".to_owned());
-    }
-    decode_bytes(&bytes, STDIN, options).map_err(message_without_path)
-}
-
-/// What decoding `input` may allocate at its peak, from its header (0 when unknown: its
-/// decoding then fails early).
-fn estimate_bytes(input: &Input) -> u64 {
-    match input {
-        Input::File(path) if path == Path::new(STDIN) => 0,
-        Input::File(path) => vigil::decode::decoded_bytes_estimate(path).unwrap_or(0),
-        Input::Error { .. } => 0,
-    }
-}
-
-/// The longest prefix of `queue` whose estimated bytes stay within `budget` (at least one
-/// input, which [`DecodeOptions::max_alloc`] bounds on its own); the rest stays queued.
-fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> {
-    let mut total = 0u64;
-    let fits = queue
-        .iter()
-        .position(|&(_, bytes)| {
-            total = total.saturating_add(bytes);
-            total > budget
-        })
-        .unwrap_or(queue.len())
-        .max(1);
-    queue.drain(..fits).map(|(input, _)| input).collect()
-}
-
-/// Hashes the decoded images of a chunk as one batch; failures pass through in place.
-fn hash_decoded(
-    pool: &rayon::ThreadPool,
-    hasher: &Hasher,
-    decoded: Vec<(PathBuf, Result<DecodedImage, String>)>,
-    dihedral: bool,
-) -> Vec<Hashed> {
-    let frames: Vec<Result<vigil::Frame<'_>, String>> = decoded
-        .iter()
-        .map(|(_, image)| {
-            image
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|image| image.frame().map_err(message_without_path))
-        })
-        .collect();
-    let batch: Vec<vigil::Frame<'_>> = frames
-        .iter()
-        .filter_map(|frame| frame.as_ref().ok().copied())
-        .collect();
-    let mut hashed = pool
-        .install(|| hasher.hash_dihedral_batch(&batch))
-        .into_iter();
-    decoded
-        .iter()
-        .zip(frames)
-        .map(|((path, _), frame)| {
-            let hashes = frame.and_then(|_| {
-                hashed
-                    .next()
-                    .ok_or_else(|| "hashing produced no result".to_owned())
-            });
-            let hashes = hashes.map(|all| {
-                if dihedral {
-                    Hashes::Dihedral(Box::new(all))
-                } else {
-                    Hashes::Single(all.original())
-                }
-            });
-            (path.clone(), hashes)
-        })
-        .collect()
 }
 
 /// Runs `vigil hash`. `Err` is a failure that stops everything (no thread pool, stdout unwritable),
@@ -306,7 +165,7 @@ fn hash_decoded(
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let pool = args.hashing.pool()?;
     let hasher = args.hashing.hasher()?;
-    let options = args.hashing.decode_options();
+    let options = args.hashing.file_options(args.dihedral);
     let format = if args.json {
         Format::Json
     } else {
@@ -315,40 +174,33 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut failed = 0u64;
     let mut progress = Progress::on_stderr("vigil hash");
-    let flow = hash_in_chunks(
-        &pool,
-        &hasher,
-        &args.paths,
-        &options,
-        args.dihedral,
-        |results| {
-            // Erased while lines and messages are written, so that they do not mix with it.
-            progress.clear();
-            for (path, result) in &results {
-                let written = match result {
-                    Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
-                    Err(message) => {
-                        failed += 1;
-                        // Keep stdout and stderr in order on a terminal.
-                        out.flush().and_then(|()| {
-                            report_error(&format!("{}: {message}", path_field(path)));
-                            output::write_error(&mut out, format, path, message)
-                        })
-                    }
-                };
-                if let Some(stop) = write_failure(written) {
-                    return ControlFlow::Break(stop);
+    let flow = hash_files(&pool, &hasher, &args.paths, &options, |results| {
+        // Erased while lines and messages are written, so that they do not mix with it.
+        progress.clear();
+        for HashedFile { path, result } in &results {
+            let written = match result {
+                Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
+                Err(message) => {
+                    failed += 1;
+                    // Keep stdout and stderr in order on a terminal.
+                    out.flush().and_then(|()| {
+                        report_error(&format!("{}: {message}", path_field(path)));
+                        output::write_error(&mut out, format, path, message)
+                    })
                 }
-            }
-            if let Some(stop) = write_failure(out.flush()) {
+            };
+            if let Some(stop) = write_failure(written) {
                 return ControlFlow::Break(stop);
             }
-            progress.advance(results.len() as u64, |done, rate| {
-                format!("{done} files, {rate:.1} files/s, {failed} errors")
-            });
-            ControlFlow::Continue(())
-        },
-    );
+        }
+        if let Some(stop) = write_failure(out.flush()) {
+            return ControlFlow::Break(stop);
+        }
+        progress.advance(results.len() as u64, |done, rate| {
+            format!("{done} files, {rate:.1} files/s, {failed} errors")
+        });
+        ControlFlow::Continue(())
+    });
     progress.clear();
     let failed = failed > 0;
     let outcome = if failed {
@@ -369,82 +221,5 @@ pub fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
         Ok(()) => None,
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Some(Ok(())),
         Err(e) => Some(Err(format!("cannot write output: {e}"))),
-    }
-}
-
-/// The message of `error` without its path (the caller names the file), tidied by
-/// [`tidy_message`].
-fn message_without_path(error: vigil::Error) -> String {
-    let message = match error {
-        vigil::Error::Decode { message, .. } => message,
-        vigil::Error::Io { source, .. } => source.to_string(),
-        other => other.to_string(),
-    };
-    tidy_message(&message)
-}
-
-/// `message` without the line breaks decoders end theirs with: trailing ones, and the escaped
-/// `\n` of a decoder's message that reaches us quoted (`...: "Found a marker\n"`), whose quotes
-/// go too.
-fn tidy_message(message: &str) -> String {
-    let message = message.trim_end();
-    if let Some((head, quoted)) = message.rsplit_once(": \"")
-        && let Some(inner) = quoted.strip_suffix('"')
-    {
-        let inner = inner.trim_end_matches("\\n").trim_end();
-        if !inner.contains(['"', '\\']) {
-            return format!("{head}: {inner}");
-        }
-    }
-    message.to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn queue(sizes: &[u64]) -> Vec<(Input, u64)> {
-        sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &bytes)| (Input::File(PathBuf::from(i.to_string())), bytes))
-            .collect()
-    }
-
-    fn names(chunk: &[Input]) -> Vec<String> {
-        chunk
-            .iter()
-            .map(|input| match input {
-                Input::File(path) | Input::Error { path, .. } => path.display().to_string(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn decoder_messages_lose_their_line_breaks() {
-        assert_eq!(
-            tidy_message(
-                "Format error decoding Jpeg: \"Found a marker with invalid length:0\\n\"\n"
-            ),
-            "Format error decoding Jpeg: Found a marker with invalid length:0"
-        );
-        assert_eq!(tidy_message("plain\n\n"), "plain");
-        assert_eq!(
-            tidy_message("kept: \"a \\\"b\\\"\""),
-            "kept: \"a \\\"b\\\"\""
-        );
-    }
-
-    #[test]
-    fn chunks_stay_within_the_decode_budget_and_keep_order() {
-        let mut q = queue(&[4, 3, 3, 1, 9, 2]);
-        assert_eq!(names(&take_within_budget(&mut q, 10)), ["0", "1", "2"]);
-        // An input over the budget on its own still goes, alone.
-        assert_eq!(names(&take_within_budget(&mut q, 0)), ["3"]);
-        assert_eq!(names(&take_within_budget(&mut q, 10)), ["4"]);
-        assert_eq!(names(&take_within_budget(&mut q, 10)), ["5"]);
-        assert!(q.is_empty());
-        let mut unknown = queue(&[0, 0, u64::MAX, 0]);
-        assert_eq!(names(&take_within_budget(&mut unknown, 10)), ["0", "1"]);
     }
 }

@@ -12,7 +12,6 @@ mod match_cmd;
 mod output;
 mod progress;
 mod video_cmd;
-mod walk;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use vigil::Hash256;
+use vigil::files::{HashedFile, hash_files};
 use vigil::lists::HashList;
 use vigil::matcher::{
     IndexChoice, MIN_QUERY_QUALITY, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
 };
 
-use crate::hash_cmd::{self, HashingArgs, write_failure};
+use crate::hash_cmd::{HashingArgs, write_failure};
 use crate::output::{Hashes, csv_field, json_path, path_field};
 use crate::{Outcome, report_error};
 
@@ -181,16 +182,11 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
             match_hash_list(&pool, &matcher, &queries, &mut out)
         }
         None => {
-            let options = args.hashing.decode_options();
+            let options = args.hashing.file_options(args.dihedral);
             let hasher = args.hashing.hasher()?;
-            hash_cmd::hash_in_chunks(
-                &pool,
-                &hasher,
-                &args.paths,
-                &options,
-                args.dihedral,
-                |results| match_images(&pool, &matcher, results, &mut out),
-            )
+            hash_files(&pool, &hasher, &args.paths, &options, |results| {
+                match_images(&pool, &matcher, results, &mut out)
+            })
         }
     };
     if let ControlFlow::Break(Err(message)) = flow {
@@ -278,13 +274,13 @@ fn match_hash_list(
 fn match_images(
     pool: &rayon::ThreadPool,
     matcher: &Matcher,
-    results: Vec<hash_cmd::Hashed>,
+    results: Vec<HashedFile>,
     out: &mut MatchWriter<'_>,
 ) -> ControlFlow<Stop> {
     let queries: Vec<Option<Query>> = results
         .iter()
-        .map(|(_, result)| {
-            result.as_ref().ok().map(|hashes| match hashes {
+        .map(|file| {
+            file.result.as_ref().ok().map(|hashes| match hashes {
                 Hashes::Single(pdq) => Query::original(*pdq),
                 Hashes::Dihedral(all) => Query::dihedral(all),
             })
@@ -292,7 +288,7 @@ fn match_images(
         .collect();
     let hashed: Vec<Query> = queries.iter().flatten().copied().collect();
     let mut outcomes = pool.install(|| matcher.match_queries(&hashed)).into_iter();
-    for ((path, result), query) in results.iter().zip(&queries) {
+    for (HashedFile { path, result }, query) in results.iter().zip(&queries) {
         let name = QueryName::path(path);
         match (query, result) {
             (Some(query), _) => match outcomes.next() {

@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use vigil::output_file::OutputFile;
-use vigil::{Dihedral, DihedralHashes, PdqHash};
+use vigil::{Dihedral, DihedralHashes};
 
 /// Where a command's main output goes: a file written safely ([`vigil::output_file`]: replaced
 /// whole on [`finish`](Destination::finish), or written through to a device or FIFO), standard
@@ -62,22 +62,7 @@ impl Write for Destination {
 }
 
 /// The hashes computed for one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Hashes {
-    /// The ordinary PDQ hash and quality.
-    Single(PdqHash),
-    /// All eight orientations and the quality.
-    Dihedral(Box<DihedralHashes>),
-}
-
-impl Hashes {
-    fn original(&self) -> PdqHash {
-        match self {
-            Hashes::Single(pdq) => *pdq,
-            Hashes::Dihedral(all) => all.original(),
-        }
-    }
-}
+pub use vigil::files::FileHashes as Hashes;
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,6 +278,7 @@ struct JsonError<'a> {
 mod tests {
     use super::*;
     use vigil::Hash256;
+    use vigil::PdqHash;
 
     #[test]
     fn fields_cannot_forge_lines_or_shift_columns() {

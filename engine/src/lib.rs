@@ -27,6 +27,7 @@ mod backend;
 pub mod cpu;
 pub mod decode;
 mod error;
+pub mod files;
 mod frame;
 #[cfg(feature = "gpu")]
 pub mod gpu;

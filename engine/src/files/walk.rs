@@ -1,5 +1,5 @@
-//! Expands the paths given on the command line into the files to process, lazily and in a
-//! deterministic order.
+//! Expands the paths given (on a command line, by a caller) into the files to process, lazily and
+//! in a deterministic order.
 //!
 //! A path that is a directory is walked recursively, entries sorted by file name, and only files
 //! with an image extension ([`IMAGE_EXTENSIONS`], any case) are kept. Any other path is passed

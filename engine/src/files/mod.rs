@@ -1,0 +1,395 @@
+//! Hashing image files: paths and folders in, one result per file out, in input order.
+//!
+//! [`hash_files`] expands the paths ([`walk`]: folders walked recursively, sorted by name, image
+//! extensions only), decodes the files in chunks on a thread pool while keeping each chunk's
+//! estimated decoding memory within [`FileHashOptions::memory_budget`], hashes each chunk as one
+//! batch on a [`Hasher`] (the GPU when it has one, the same bits as the CPU), and hands the
+//! results to the caller chunk by chunk, in input order. A file that cannot be read, decoded or
+//! hashed gives an error for that file alone; the others go on. Every front end (the CLI, the
+//! bindings) hashes files through here.
+//!
+//! ```no_run
+//! use std::ops::ControlFlow;
+//! use std::path::PathBuf;
+//! use vigil::files::{FileHashOptions, hash_files};
+//! use vigil::{Backend, Hasher};
+//!
+//! let pool = rayon::ThreadPoolBuilder::new().build()?;
+//! let hasher = Hasher::new(Backend::Auto)?;
+//! let paths = [PathBuf::from("photos/"), PathBuf::from("upload.jpg")];
+//! let _: ControlFlow<()> = hash_files(&pool, &hasher, &paths, &FileHashOptions::default(), |chunk| {
+//!     for file in chunk {
+//!         match &file.result {
+//!             Ok(hashes) => println!("{},{}", hashes.original().hash, file.path.display()),
+//!             Err(message) => eprintln!("{}: {message}", file.path.display()),
+//!         }
+//!     }
+//!     ControlFlow::Continue(())
+//! });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod walk;
+
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::decode::{DecodeOptions, DecodedImage, decode_bytes, decode_file};
+use crate::{DihedralHashes, Hasher, PdqHash};
+use walk::Input;
+
+/// Files decoded at a time, at least (more with more threads: two per thread).
+pub const MIN_CHUNK: usize = 8;
+/// The default bound on the estimated memory that one chunk's decoding may take.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
+/// The path that means standard input, when [`FileHashOptions::stdin_dash`] is set.
+pub const STDIN: &str = "-";
+
+/// How files are hashed.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FileHashOptions {
+    /// How images are decoded (EXIF orientation, the C++ CLI's resize, the per-image limit).
+    pub decode: DecodeOptions,
+    /// Compute all eight orientations ([`FileHashes::Dihedral`]) instead of the plain hash.
+    pub dihedral: bool,
+    /// The most that one chunk's decoding may take by the files' headers (an image over it on
+    /// its own is still decoded, alone: [`DecodeOptions::max_alloc`] bounds it).
+    pub memory_budget: u64,
+    /// Read the path `-` as one image on standard input.
+    pub stdin_dash: bool,
+}
+
+impl Default for FileHashOptions {
+    fn default() -> Self {
+        FileHashOptions {
+            decode: DecodeOptions::default(),
+            dihedral: false,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            stdin_dash: false,
+        }
+    }
+}
+
+impl FileHashOptions {
+    /// Sets [`decode`](Self::decode).
+    pub fn decode(mut self, decode: DecodeOptions) -> Self {
+        self.decode = decode;
+        self
+    }
+
+    /// Sets [`dihedral`](Self::dihedral).
+    pub fn dihedral(mut self, dihedral: bool) -> Self {
+        self.dihedral = dihedral;
+        self
+    }
+
+    /// Sets [`memory_budget`](Self::memory_budget).
+    pub fn memory_budget(mut self, bytes: u64) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
+    /// Sets [`stdin_dash`](Self::stdin_dash).
+    pub fn stdin_dash(mut self, stdin_dash: bool) -> Self {
+        self.stdin_dash = stdin_dash;
+        self
+    }
+}
+
+/// The hashes computed for one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileHashes {
+    /// The ordinary PDQ hash and quality.
+    Single(PdqHash),
+    /// All eight orientations and the quality.
+    Dihedral(Box<DihedralHashes>),
+}
+
+impl FileHashes {
+    /// The hash of the image as stored (the original orientation).
+    pub fn original(&self) -> PdqHash {
+        match self {
+            FileHashes::Single(pdq) => *pdq,
+            FileHashes::Dihedral(all) => all.original(),
+        }
+    }
+}
+
+/// One input file and its hashes, or why it has none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashedFile {
+    /// The path as given, or as walked (the folder joined with the entry's path).
+    pub path: PathBuf,
+    /// The hashes, or the message of the failure (without the path, which the caller names).
+    pub result: Result<FileHashes, String>,
+}
+
+/// Hashes the files named by `paths` (see the [module docs](self)), handing each chunk's results
+/// to `each` in input order on the calling thread; stops early when `each` breaks, and returns
+/// its value.
+pub fn hash_files<B>(
+    pool: &rayon::ThreadPool,
+    hasher: &Hasher,
+    paths: &[PathBuf],
+    options: &FileHashOptions,
+    mut each: impl FnMut(Vec<HashedFile>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    let chunk_len = (2 * pool.current_num_threads()).max(MIN_CHUNK);
+    let mut inputs = walk::expand(paths);
+    // Files read ahead whose chunk was full by memory, first in the next chunk.
+    let mut carried: Vec<(Input, u64)> = Vec::new();
+    loop {
+        let fresh: Vec<Input> = inputs
+            .by_ref()
+            .take(chunk_len.saturating_sub(carried.len()))
+            .collect();
+        let estimated: Vec<u64> = pool.install(|| {
+            fresh
+                .par_iter()
+                .map(|input| estimate_bytes(input, options))
+                .collect()
+        });
+        carried.extend(fresh.into_iter().zip(estimated));
+        if carried.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let chunk = take_within_budget(&mut carried, options.memory_budget);
+        let decoded: Vec<(PathBuf, Result<DecodedImage, String>)> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|input| match input {
+                    Input::File(path) => {
+                        let image = decode_input(&path, options);
+                        (path, image)
+                    }
+                    Input::Error { path, message } => (path, Err(message)),
+                })
+                .collect()
+        });
+        each(hash_decoded(pool, hasher, decoded, options.dihedral))?;
+    }
+}
+
+/// Whether `path` is standard input under `options`.
+fn is_stdin(path: &Path, options: &FileHashOptions) -> bool {
+    options.stdin_dash && path == Path::new(STDIN)
+}
+
+/// Decodes the file at `path`, or the image on standard input for `-`.
+fn decode_input(path: &Path, options: &FileHashOptions) -> Result<DecodedImage, String> {
+    if !is_stdin(path, options) {
+        return decode_file(path, &options.decode).map_err(message_without_path);
+    }
+    // The encoded image may not be larger than its decoded pixels may be.
+    let limit = options.decode.max_alloc;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input holds more than {limit} bytes; too large for one image"
+        ));
+    }
+    if bytes.is_empty() {
+        return Err("standard input is empty: no image to hash".to_owned());
+    }
+    decode_bytes(&bytes, STDIN, &options.decode).map_err(message_without_path)
+}
+
+/// What decoding `input` may allocate at its peak, from its header (0 when unknown: its
+/// decoding then fails early).
+fn estimate_bytes(input: &Input, options: &FileHashOptions) -> u64 {
+    match input {
+        Input::File(path) if is_stdin(path, options) => 0,
+        Input::File(path) => crate::decode::decoded_bytes_estimate(path).unwrap_or(0),
+        Input::Error { .. } => 0,
+    }
+}
+
+/// The longest prefix of `queue` whose estimated bytes stay within `budget` (at least one
+/// input, which [`DecodeOptions::max_alloc`] bounds on its own); the rest stays queued.
+fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> {
+    let mut total = 0u64;
+    let fits = queue
+        .iter()
+        .position(|&(_, bytes)| {
+            total = total.saturating_add(bytes);
+            total > budget
+        })
+        .unwrap_or(queue.len())
+        .max(1);
+    queue.drain(..fits).map(|(input, _)| input).collect()
+}
+
+/// Hashes the decoded images of a chunk as one batch; failures pass through in place.
+fn hash_decoded(
+    pool: &rayon::ThreadPool,
+    hasher: &Hasher,
+    decoded: Vec<(PathBuf, Result<DecodedImage, String>)>,
+    dihedral: bool,
+) -> Vec<HashedFile> {
+    let frames: Vec<Result<crate::Frame<'_>, String>> = decoded
+        .iter()
+        .map(|(_, image)| {
+            image
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|image| image.frame().map_err(message_without_path))
+        })
+        .collect();
+    let batch: Vec<crate::Frame<'_>> = frames
+        .iter()
+        .filter_map(|frame| frame.as_ref().ok().copied())
+        .collect();
+    let mut hashed = pool
+        .install(|| hasher.hash_dihedral_batch(&batch))
+        .into_iter();
+    decoded
+        .iter()
+        .zip(frames)
+        .map(|((path, _), frame)| {
+            let hashes = frame.and_then(|_| {
+                hashed
+                    .next()
+                    .ok_or_else(|| "hashing produced no result".to_owned())
+            });
+            let result = hashes.map(|all| {
+                if dihedral {
+                    FileHashes::Dihedral(Box::new(all))
+                } else {
+                    FileHashes::Single(all.original())
+                }
+            });
+            HashedFile {
+                path: path.clone(),
+                result,
+            }
+        })
+        .collect()
+}
+
+/// The message of `error` without its path (the caller names the file), tidied by
+/// [`tidy_message`].
+fn message_without_path(error: crate::Error) -> String {
+    let message = match error {
+        crate::Error::Decode { message, .. } => message,
+        crate::Error::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    };
+    tidy_message(&message)
+}
+
+/// `message` without the line breaks decoders end theirs with: trailing ones, and the escaped
+/// `\n` of a decoder's message that reaches us quoted (`...: "Found a marker\n"`), whose quotes
+/// go too.
+fn tidy_message(message: &str) -> String {
+    let message = message.trim_end();
+    if let Some((head, quoted)) = message.rsplit_once(": \"")
+        && let Some(inner) = quoted.strip_suffix('"')
+    {
+        let inner = inner.trim_end_matches("\\n").trim_end();
+        if !inner.contains(['"', '\\']) {
+            return format!("{head}: {inner}");
+        }
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(sizes: &[u64]) -> Vec<(Input, u64)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &bytes)| (Input::File(PathBuf::from(i.to_string())), bytes))
+            .collect()
+    }
+
+    fn names(chunk: &[Input]) -> Vec<String> {
+        chunk
+            .iter()
+            .map(|input| match input {
+                Input::File(path) | Input::Error { path, .. } => path.display().to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decoder_messages_lose_their_line_breaks() {
+        assert_eq!(
+            tidy_message(
+                "Format error decoding Jpeg: \"Found a marker with invalid length:0\\n\"\n"
+            ),
+            "Format error decoding Jpeg: Found a marker with invalid length:0"
+        );
+        assert_eq!(tidy_message("plain\n\n"), "plain");
+        assert_eq!(
+            tidy_message("kept: \"a \\\"b\\\"\""),
+            "kept: \"a \\\"b\\\"\""
+        );
+    }
+
+    #[test]
+    fn chunks_stay_within_the_decode_budget_and_keep_order() {
+        let mut q = queue(&[4, 3, 3, 1, 9, 2]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["0", "1", "2"]);
+        // An input over the budget on its own still goes, alone.
+        assert_eq!(names(&take_within_budget(&mut q, 0)), ["3"]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["4"]);
+        assert_eq!(names(&take_within_budget(&mut q, 10)), ["5"]);
+        assert!(q.is_empty());
+        let mut unknown = queue(&[0, 0, u64::MAX, 0]);
+        assert_eq!(names(&take_within_budget(&mut unknown, 10)), ["0", "1"]);
+    }
+
+    /// Every file gives one result, in input order; a bad one fails alone.
+    #[test]
+    fn files_come_back_in_order_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let grey: Vec<u8> = (0..64 * 48).map(|i| (i * 7 % 251) as u8).collect();
+        let png = |name: &str| {
+            let path = dir.path().join(name);
+            image::GrayImage::from_raw(64, 48, grey.clone())
+                .unwrap()
+                .save(&path)
+                .unwrap();
+            path
+        };
+        let (a, b) = (png("a.png"), png("b.png"));
+        let bad = dir.path().join("c.png");
+        std::fs::write(&bad, b"not a png").unwrap();
+        let paths = vec![
+            b.clone(),
+            bad.clone(),
+            a.clone(),
+            dir.path().join("missing.png"),
+        ];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let hasher = Hasher::new(crate::Backend::Cpu).unwrap();
+        let mut results = Vec::new();
+        let options = FileHashOptions::default().dihedral(true);
+        let _: ControlFlow<()> = hash_files(&pool, &hasher, &paths, &options, |chunk| {
+            results.extend(chunk);
+            ControlFlow::Continue(())
+        });
+        let got: Vec<&Path> = results.iter().map(|r| r.path.as_path()).collect();
+        assert_eq!(got, paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+        let frame = crate::Frame::packed(&grey, 64, 48, crate::PixelFormat::Luma8).unwrap();
+        let expected = FileHashes::Dihedral(Box::new(crate::hash_dihedral(&frame)));
+        assert_eq!(results[0].result.as_ref(), Ok(&expected));
+        assert_eq!(results[2].result.as_ref(), Ok(&expected));
+        assert!(results[1].result.is_err() && results[3].result.is_err());
+    }
+}
