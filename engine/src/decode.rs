@@ -240,6 +240,21 @@ fn open_decoder<'a, R: BufRead + Seek + 'a>(
 
 /// An `image` error in words: a cut file says it is truncated, a PNG over its metadata budget
 /// says so.
+/// The image's EXIF orientation when `options` asks for it to be applied, else `None`.
+fn exif_orientation(
+    decoder: &mut impl ImageDecoder,
+    format: Option<ImageFormat>,
+    options: &DecodeOptions,
+) -> std::result::Result<Option<image::metadata::Orientation>, String> {
+    if !options.apply_exif {
+        return Ok(None);
+    }
+    decoder
+        .orientation()
+        .map(Some)
+        .map_err(|e| describe(e, format, "reading the EXIF orientation"))
+}
+
 fn describe(error: ImageError, format: Option<ImageFormat>, during: &str) -> String {
     let text = error.to_string();
     // Decoders say it in their own words: an I/O error at the end of the stream (the `image`
@@ -327,15 +342,7 @@ fn decode_unguarded(
     // Not every decoder honours `max_alloc`: refuse before allocating, counting the 8-bit copy.
     let (width, height) = decoder.dimensions();
     check_size(width, height, bytes_needed(&decoder), options)?;
-    let orientation = if options.apply_exif {
-        Some(
-            decoder
-                .orientation()
-                .map_err(|e| describe(e, format, "reading the EXIF orientation"))?,
-        )
-    } else {
-        None
-    };
+    let orientation = exif_orientation(&mut decoder, format, options)?;
     let decoded = match hashable_directly(decoder.color_type()) {
         // 8-bit RGB and grey are decoded straight into a pooled buffer.
         Some(pixel_format) => {
@@ -419,11 +426,7 @@ fn decode_turbo(
         let orientation = if options.apply_exif {
             // The `image` crate reads the EXIF orientation from the header segments.
             let (mut decoder, format) = open_decoder(Cursor::new(bytes), hint, options.max_alloc)?;
-            Some(
-                decoder
-                    .orientation()
-                    .map_err(|e| describe(e, format, "reading the EXIF orientation"))?,
-            )
+            exif_orientation(&mut decoder, format, options)?
         } else {
             None
         };
