@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use vigil::synthetic::synthetic_frame;
-use vigil::{Backend, Frame, Hasher, PixelFormat};
+use vigil::{Backend, BatchHasher, Frame, PixelFormat};
 
 use crate::Outcome;
 
@@ -90,10 +90,10 @@ const DISTINCT_FRAMES: usize = 16;
 pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
     let mut hashers = Vec::new();
     if args.backend != "gpu" {
-        hashers.push(Hasher::new(Backend::Cpu).map_err(|e| e.to_string())?);
+        hashers.push(BatchHasher::new(Backend::Cpu).map_err(|e| e.to_string())?);
     }
     if args.backend != "cpu" {
-        match Hasher::new(Backend::Gpu) {
+        match BatchHasher::new(Backend::Gpu) {
             Ok(hasher) => hashers.push(hasher),
             Err(error) if args.backend == "gpu" => return Err(error.to_string()),
             Err(error) => crate::report_error(&format!("GPU not measured: {error}")),
@@ -166,7 +166,7 @@ pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
     }
     // A GPU batch that failed was hashed on the CPU: its row would not be the GPU's speed.
     #[cfg(feature = "gpu")]
-    for gpu in hashers.iter().filter_map(Hasher::gpu) {
+    for gpu in hashers.iter().filter_map(BatchHasher::gpu) {
         if gpu.cpu_fallbacks() > 0 {
             crate::report_error(&format!(
                 "{} GPU batches failed and were hashed on the CPU: the GPU rows are not the GPU's \
@@ -195,7 +195,7 @@ pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
 }
 
 /// Mean time per batch over at least two timed batches and about `budget` (after one warm-up).
-fn time_batches(hasher: &Hasher, frames: &[Frame<'_>], budget: Duration) -> Duration {
+fn time_batches(hasher: &BatchHasher, frames: &[Frame<'_>], budget: Duration) -> Duration {
     std::hint::black_box(hasher.hash_dihedral_batch(frames));
     let start = Instant::now();
     let mut batches = 0u32;

@@ -26,7 +26,7 @@ pub fn run(args: &DevicesArgs) -> Result<Outcome, String> {
 
 #[cfg(feature = "gpu")]
 fn write_devices(out: &mut impl Write, json: bool) -> io::Result<()> {
-    use vigil::{Backend, Hasher};
+    use vigil::{Backend, BatchHasher};
     let adapters = vigil::gpu::adapters();
     for adapter in &adapters {
         if json {
@@ -57,7 +57,7 @@ fn write_devices(out: &mut impl Write, json: bool) -> io::Result<()> {
             "no GPU adapter found (a Vulkan, Metal or DX12 driver is needed; on Linux without a GPU, Mesa's lavapipe: mesa-vulkan-drivers)"
         )?;
     }
-    let auto = Hasher::new(Backend::Auto)
+    let auto = BatchHasher::new(Backend::Auto)
         .map(|h| h.active().to_string())
         .unwrap_or_else(|e| e.to_string());
     if json {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use vigil::decode::DecodeOptions;
 use vigil::files::{FileHashOptions, HashedFile, hash_files};
-use vigil::{Backend, Hasher};
+use vigil::{Backend, BatchHasher};
 
 use crate::output::{self, Format, path_field};
 use crate::progress::Progress;
@@ -134,8 +134,8 @@ impl HashingArgs {
     }
 
     /// The hasher of `--backend`; says on stderr which backend it took when stderr is a terminal.
-    pub fn hasher(&self) -> Result<Hasher, String> {
-        let hasher = Hasher::new(self.backend).map_err(|e| e.to_string())?;
+    pub fn hasher(&self) -> Result<BatchHasher, String> {
+        let hasher = BatchHasher::new(self.backend).map_err(|e| e.to_string())?;
         if io::stderr().is_terminal() {
             report_error(&format!("hashing on {}", hasher.active()));
         }

@@ -18,7 +18,7 @@ use vigil::video::{
     CompareOptions, FrameChecker, Gate, HashedFrame, Seconds3, StreamError, VideoComparison,
     VpdqFeature, VpdqOptions, compare_videos, hash_video, list_frames,
 };
-use vigil::{Backend, Hasher, PdqHash};
+use vigil::{Backend, BatchHasher, PdqHash};
 
 use crate::hash_cmd::write_failure;
 use crate::output::{Destination, csv_field, path_field};
@@ -415,7 +415,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     };
     let decision = args.decision.options();
     let (matcher, lists) = load_lists(&args.lists, decision.distance, args.dihedral)?;
-    let hasher = Hasher::new(args.backend).map_err(|e| e.to_string())?;
+    let hasher = BatchHasher::new(args.backend).map_err(|e| e.to_string())?;
     if io::stderr().is_terminal() {
         report_error(&format!("hashing on {}", hasher.active()));
     }

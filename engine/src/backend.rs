@@ -1,4 +1,4 @@
-//! Choosing where frames are hashed: [`Backend`] and the [`Hasher`] that runs batches there.
+//! Choosing where frames are hashed: [`Backend`] and the [`BatchHasher`] that runs batches there.
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,7 +43,7 @@ impl FromStr for Backend {
     }
 }
 
-/// The backend a [`Hasher`] ended up with.
+/// The backend a [`BatchHasher`] ended up with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActiveBackend {
     Cpu,
@@ -63,20 +63,20 @@ impl fmt::Display for ActiveBackend {
 /// Hashes batches of frames on the chosen backend. Every backend gives the same bits.
 ///
 /// ```
-/// use vigil::{Backend, Frame, Hasher, PixelFormat};
-/// let hasher = Hasher::new(Backend::Cpu)?;
+/// use vigil::{Backend, Frame, BatchHasher, PixelFormat};
+/// let hasher = BatchHasher::new(Backend::Cpu)?;
 /// let pixels = vec![7u8; 64 * 64];
 /// let frame = Frame::packed(&pixels, 64, 64, PixelFormat::Luma8)?;
 /// let hashes = hasher.hash_batch(&[frame, frame]);
 /// assert_eq!(hashes[0], vigil::hash(&frame));
 /// # Ok::<(), vigil::Error>(())
 /// ```
-pub struct Hasher {
+pub struct BatchHasher {
     #[cfg(feature = "gpu")]
     gpu: Option<crate::gpu::GpuHasher>,
 }
 
-impl Hasher {
+impl BatchHasher {
     /// A hasher on `backend`. [`Backend::Auto`] takes a hardware GPU when one is found (not a
     /// software rasteriser, which is slower than the CPU backend) and says which (a `tracing`
     /// event); [`Backend::Gpu`] takes any adapter and fails when there is none.
@@ -114,7 +114,7 @@ impl Hasher {
 
     fn cpu() -> Self {
         tracing::info!("hashing on the CPU");
-        Hasher {
+        BatchHasher {
             #[cfg(feature = "gpu")]
             gpu: None,
         }
@@ -124,7 +124,7 @@ impl Hasher {
     #[cfg(feature = "gpu")]
     pub fn with_gpu(gpu: crate::gpu::GpuHasher) -> Self {
         tracing::info!("hashing on the GPU: {}", gpu.adapter());
-        Hasher { gpu: Some(gpu) }
+        BatchHasher { gpu: Some(gpu) }
     }
 
     /// The GPU hasher, when this hasher runs on one.

@@ -40,7 +40,7 @@ pub mod stages;
 pub mod synthetic;
 pub mod video;
 
-pub use backend::{ActiveBackend, Backend, Hasher};
+pub use backend::{ActiveBackend, Backend, BatchHasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
 pub use error::{Error, Result};
 pub use frame::{Frame, MAX_SIDE, PixelFormat};

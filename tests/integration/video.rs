@@ -16,7 +16,7 @@ use vigil::video::{
     CompareOptions, FrameChecker, Gate, Seconds3, VpdqFeature, VpdqOptions, compare_videos,
     hash_video,
 };
-use vigil::{Backend, Hash256, Hasher, PdqHash};
+use vigil::{Backend, BatchHasher, Hash256, PdqHash};
 use vigil_tests::reference::reference_dir_or_skip;
 
 /// The bounds the sample videos meet, from the measurement these tests print (see
@@ -120,7 +120,7 @@ fn hash_both_sizes(video: &Path) -> (Vec<VpdqFeature>, Vec<VpdqFeature>) {
 fn decode_and_hash(video: &Path, options: &FfmpegOptions) -> Vec<VpdqFeature> {
     let (frames, decoder) =
         FfmpegDecoder::spawn(video, options).unwrap_or_else(|e| panic!("{}: {e}", video.display()));
-    let hasher = Arc::new(Hasher::new(Backend::Cpu).expect("CPU hasher"));
+    let hasher = Arc::new(BatchHasher::new(Backend::Cpu).expect("CPU hasher"));
     let checker = FrameChecker::builder(hasher).start().expect("checker");
     let mut features = Vec::new();
     hash_video(frames, checker, &VpdqOptions::default(), |hashed| {
@@ -491,7 +491,7 @@ fn hash_as_y4m(clip: &Path, pixels: Y4mPixels) -> Vec<VpdqFeature> {
         .expect("ffmpeg");
     let stdout = child.stdout.take().expect("stdout");
     let reader = Y4mReader::new(stdout).expect("y4m").with_pixels(pixels);
-    let hasher = Arc::new(Hasher::new(Backend::Cpu).expect("CPU hasher"));
+    let hasher = Arc::new(BatchHasher::new(Backend::Cpu).expect("CPU hasher"));
     let checker = FrameChecker::builder(hasher).start().expect("checker");
     let mut features = Vec::new();
     hash_video(reader, checker, &VpdqOptions::default(), |hashed| {

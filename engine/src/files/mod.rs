@@ -3,7 +3,7 @@
 //! [`hash_files`] expands the paths ([`walk`]: folders walked recursively, sorted by name, image
 //! extensions only), decodes the files in chunks on a thread pool while keeping each chunk's
 //! estimated decoding memory within [`FileHashOptions::memory_budget`], hashes each chunk as one
-//! batch on a [`Hasher`] (the GPU when it has one, the same bits as the CPU), and hands the
+//! batch on a [`BatchHasher`] (the GPU when it has one, the same bits as the CPU), and hands the
 //! results to the caller chunk by chunk, in input order. A file that cannot be read, decoded or
 //! hashed gives an error for that file alone; the others go on. Every front end (the CLI, the
 //! bindings) hashes files through here.
@@ -12,10 +12,10 @@
 //! use std::ops::ControlFlow;
 //! use std::path::PathBuf;
 //! use vigil::files::{FileHashOptions, hash_files};
-//! use vigil::{Backend, Hasher};
+//! use vigil::{Backend, BatchHasher};
 //!
 //! let pool = rayon::ThreadPoolBuilder::new().build()?;
-//! let hasher = Hasher::new(Backend::Auto)?;
+//! let hasher = BatchHasher::new(Backend::Auto)?;
 //! let paths = [PathBuf::from("photos/"), PathBuf::from("upload.jpg")];
 //! let _: ControlFlow<()> = hash_files(&pool, &hasher, &paths, &FileHashOptions::default(), |chunk| {
 //!     for file in chunk {
@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::decode::{DecodeOptions, DecodedImage, decode_bytes, decode_file};
-use crate::{DihedralHashes, Hasher, PdqHash};
+use crate::{BatchHasher, DihedralHashes, PdqHash};
 use walk::Input;
 
 /// Files decoded at a time, at least (more with more threads: two per thread).
@@ -133,7 +133,7 @@ pub struct HashedFile {
 /// its value.
 pub fn hash_files<B>(
     pool: &rayon::ThreadPool,
-    hasher: &Hasher,
+    hasher: &BatchHasher,
     paths: &[PathBuf],
     options: &FileHashOptions,
     mut each: impl FnMut(Vec<HashedFile>) -> ControlFlow<B>,
@@ -231,7 +231,7 @@ fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> 
 /// Hashes the decoded images of a chunk as one batch; failures pass through in place.
 fn hash_decoded(
     pool: &rayon::ThreadPool,
-    hasher: &Hasher,
+    hasher: &BatchHasher,
     decoded: Vec<(PathBuf, Result<DecodedImage, String>)>,
     dihedral: bool,
 ) -> Vec<HashedFile> {
@@ -377,7 +377,7 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
-        let hasher = Hasher::new(crate::Backend::Cpu).unwrap();
+        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
         let mut results = Vec::new();
         let options = FileHashOptions::default().dihedral(true);
         let _: ControlFlow<()> = hash_files(&pool, &hasher, &paths, &options, |chunk| {

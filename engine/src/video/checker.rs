@@ -3,7 +3,7 @@
 //!
 //! [`FrameChecker::submit`] copies the frame into an owned buffer (downscaled first when asked)
 //! and queues it; a worker thread takes queued frames in batches of up to
-//! [`CheckerBuilder::batch_size`], hashes each batch on the [`Hasher`]'s backend, matches it
+//! [`CheckerBuilder::batch_size`], hashes each batch on the [`BatchHasher`]'s backend, matches it
 //! against the attached [`Matcher`] if any, and queues the results, which [`CheckedFrames`]
 //! hands out in the order the frames were submitted.
 //!
@@ -23,9 +23,9 @@
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //! use vigil::video::{FrameChecker, FramePosition};
-//! use vigil::{Backend, Frame, Hasher, PixelFormat};
+//! use vigil::{Backend, Frame, BatchHasher, PixelFormat};
 //!
-//! let hasher = Arc::new(Hasher::new(Backend::Cpu)?);
+//! let hasher = Arc::new(BatchHasher::new(Backend::Cpu)?);
 //! let checker = FrameChecker::builder(hasher).batch_size(4).capacity(8).start()?;
 //! let results = checker.results();
 //!
@@ -67,7 +67,8 @@ use std::time::Duration;
 use super::downsample::downsample;
 use crate::matcher::{Matcher, Query, QueryOutcome};
 use crate::{
-    ActiveBackend, DihedralHashes, Error, Frame, Hasher, MAX_SIDE, PdqHash, PixelFormat, Result,
+    ActiveBackend, BatchHasher, DihedralHashes, Error, Frame, MAX_SIDE, PdqHash, PixelFormat,
+    Result,
 };
 
 /// Where a frame sits in its video: the caller's frame number and timestamp, handed back with
@@ -111,7 +112,7 @@ pub struct Closed;
 
 /// Configures and starts a [`FrameChecker`].
 pub struct CheckerBuilder {
-    hasher: Arc<Hasher>,
+    hasher: Arc<BatchHasher>,
     matcher: Option<Arc<Matcher>>,
     batch_size: Option<NonZeroUsize>,
     capacity: Option<NonZeroUsize>,
@@ -279,7 +280,7 @@ impl Shared {
 
 impl FrameChecker {
     /// A builder for a checker hashing on `hasher`.
-    pub fn builder(hasher: Arc<Hasher>) -> CheckerBuilder {
+    pub fn builder(hasher: Arc<BatchHasher>) -> CheckerBuilder {
         CheckerBuilder {
             hasher,
             matcher: None,
@@ -489,7 +490,7 @@ impl Iterator for CheckedFrames {
 /// is empty.
 struct Worker {
     shared: Arc<Shared>,
-    hasher: Arc<Hasher>,
+    hasher: Arc<BatchHasher>,
     matcher: Option<Arc<Matcher>>,
     batch_size: usize,
     dihedral: bool,
@@ -612,7 +613,7 @@ mod tests {
     }
 
     fn checker(batch: usize, capacity: usize) -> FrameChecker {
-        let hasher = Arc::new(Hasher::new(Backend::Cpu).unwrap());
+        let hasher = Arc::new(BatchHasher::new(Backend::Cpu).unwrap());
         FrameChecker::builder(hasher)
             .batch_size(batch)
             .capacity(capacity)
@@ -780,7 +781,7 @@ mod tests {
             HashList::parse("known", format!("{rotated_hash},100,case-1\n").as_bytes()).unwrap();
         let mut matcher = Matcher::new(MatchOptions::default());
         matcher.add_list(list, 31).unwrap();
-        let hasher = Arc::new(Hasher::new(Backend::Cpu).unwrap());
+        let hasher = Arc::new(BatchHasher::new(Backend::Cpu).unwrap());
         let checker = FrameChecker::builder(Arc::clone(&hasher))
             .matcher(Arc::new(matcher))
             .dihedral(true)

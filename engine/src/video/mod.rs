@@ -3,7 +3,7 @@
 //! * [`FrameChecker`] ([`checker`]): frames of any [`PixelFormat`](crate::PixelFormat) in, from
 //!   any number of threads, one at a time or in slices; hashes (and matches, with a
 //!   [`Matcher`](crate::matcher::Matcher) attached) out in submission order, batched for the
-//!   [`Hasher`](crate::Hasher)'s backend, with bounded memory (`submit` blocks and `try_submit`
+//!   [`BatchHasher`](crate::BatchHasher)'s backend, with bounded memory (`submit` blocks and `try_submit`
 //!   says "full" when the consumer falls behind).
 //! * vPDQ (Meta's video PDQ, `vpdq/` in ThreatExchange): which frames are hashed
 //!   ([`FrameSampler`]), downscaling before hashing ([`downsample()`]), pruning near-repeats
@@ -17,7 +17,7 @@
 //! use std::sync::Arc;
 //! use vigil::video::{CompareOptions, FrameChecker, VpdqOptions, compare_videos, hash_video};
 //! use vigil::video::y4m::Y4mReader;
-//! use vigil::{Backend, Hasher, PdqHash};
+//! use vigil::{Backend, BatchHasher, PdqHash};
 //!
 //! // A 2-second 64×64 grey video at 5 frames/s whose picture changes every second.
 //! let mut stream = b"YUV4MPEG2 W64 H64 F5:1 Cmono\n".to_vec();
@@ -25,7 +25,7 @@
 //!     stream.extend_from_slice(b"FRAME\n");
 //!     stream.extend((0..64 * 64u32).map(|i| ((i % 64) * (i / 64 + 1 + frame / 5 * 7) % 251) as u8));
 //! }
-//! let hasher = Arc::new(Hasher::new(Backend::Cpu)?);
+//! let hasher = Arc::new(BatchHasher::new(Backend::Cpu)?);
 //! let mut frames: Vec<PdqHash> = Vec::new();
 //! let checker = FrameChecker::builder(hasher).start()?;
 //! hash_video(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |hashed| {

@@ -68,14 +68,14 @@ pub struct HashedFrame<'a> {
 /// use std::ops::ControlFlow;
 /// use std::sync::Arc;
 /// use vigil::video::{FrameChecker, VpdqOptions, hash_video, y4m::Y4mReader};
-/// use vigil::{Backend, Hasher};
+/// use vigil::{Backend, BatchHasher};
 ///
 /// let mut stream = b"YUV4MPEG2 W32 H32 F10:1 Cmono\n".to_vec();
 /// for frame in 0..20u32 {
 ///     stream.extend_from_slice(b"FRAME\n");
 ///     stream.extend((0..32 * 32u32).map(|i| ((i % 32) * (i / 32) + frame / 10 * 90) as u8));
 /// }
-/// let checker = FrameChecker::builder(Arc::new(Hasher::new(Backend::Cpu)?)).start()?;
+/// let checker = FrameChecker::builder(Arc::new(BatchHasher::new(Backend::Cpu)?)).start()?;
 /// let options = VpdqOptions { seconds_per_hash: 0.5, prune_distance: Some(0) };
 /// let mut lines = Vec::new();
 /// let summary = hash_video(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
