@@ -9,6 +9,7 @@ use vigil::decode::DecodeOptions;
 use vigil::files::{FileHashOptions, HashedFile, hash_files};
 use vigil::{Backend, BatchHasher};
 
+use crate::engine_values::engine_value;
 use crate::output::{self, Format, path_field};
 use crate::progress::Progress;
 use crate::{Outcome, report_error};
@@ -107,12 +108,9 @@ pub struct HashingArgs {
     /// software rasteriser such as lavapipe is never chosen automatically); `gpu` insists on a
     /// GPU adapter (software ones included) and fails when there is none; `cpu` never looks.
     /// Every backend gives the same hashes.
-    #[arg(long, value_name = "BACKEND", default_value = "auto", value_parser = parse_backend)]
+    #[arg(long, value_name = "BACKEND", default_value = "auto",
+          value_parser = engine_value::<Backend>())]
     pub backend: Backend,
-}
-
-fn parse_backend(value: &str) -> Result<Backend, String> {
-    value.parse()
 }
 
 fn parse_threads(value: &str) -> Result<usize, String> {
@@ -144,11 +142,9 @@ impl HashingArgs {
 
     /// The decoding options of `--exif` and `--cpp-cli`.
     pub fn decode_options(&self) -> DecodeOptions {
-        DecodeOptions {
-            apply_exif: self.exif,
-            cpp_cli_resize: self.cpp_cli,
-            ..DecodeOptions::default()
-        }
+        DecodeOptions::default()
+            .apply_exif(self.exif)
+            .cpp_cli_resize(self.cpp_cli)
     }
 
     /// How files are hashed: the decoding options, `-` as standard input, and `dihedral`.

@@ -9,7 +9,7 @@ use vigil::output_file::OutputFile;
 
 use crate::Outcome;
 use crate::hash_cmd::write_failure;
-use crate::output::{csv_field, path_field};
+use crate::output::{ListName, csv_field, path_field};
 
 const AFTER_HELP: &str = "\
 Formats:
@@ -106,7 +106,7 @@ fn info(file: &Path) -> Result<Outcome, String> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut text = format!(
         "file: {}\nformat: {}\nentries: {}\nwith quality: {with_quality}\ndegenerate: {}\n",
-        csv_field(list.name()),
+        ListName::of(&list).field,
         list.format().name(),
         list.len(),
         degenerate.len()

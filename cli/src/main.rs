@@ -6,12 +6,15 @@
 
 mod bench_cmd;
 mod devices_cmd;
+mod engine_values;
 mod hash_cmd;
 mod list_cmd;
 mod match_cmd;
 mod output;
 mod progress;
 mod video_cmd;
+mod video_compare_cmd;
+mod video_output;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -61,7 +64,7 @@ pub enum Command {
     /// Hash a video with vPDQ (every frame, or one every S seconds); match it against lists.
     Video(video_cmd::VideoArgs),
     /// Compare two videos' vPDQ hashes: query %, compared % and the decision.
-    VideoCompare(video_cmd::VideoCompareArgs),
+    VideoCompare(video_compare_cmd::VideoCompareArgs),
 }
 
 /// How a subcommand ended, for the exit status.
@@ -152,7 +155,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Devices(args) => devices_cmd::run(&args),
         Command::Video(args) => video_cmd::run(&args),
-        Command::VideoCompare(args) => video_cmd::run_compare(&args),
+        Command::VideoCompare(args) => video_compare_cmd::run(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use vigil::Hash256;
 use vigil::files::{HashedFile, hash_files};
@@ -14,8 +14,9 @@ use vigil::matcher::{
     IndexChoice, MIN_QUERY_QUALITY, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
 };
 
+use crate::engine_values::engine_value;
 use crate::hash_cmd::{HashingArgs, write_failure};
-use crate::output::{Hashes, csv_field, json_path, path_field};
+use crate::output::{Hashes, ListName, csv_field, json_path, path_field};
 use crate::{Outcome, report_error};
 
 /// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
@@ -96,8 +97,8 @@ pub struct MatchArgs {
     /// Index for the lists: auto (multi-index hashing for lists of a million entries or more at
     /// thresholds up to 31, flat otherwise), flat (SIMD scan of every entry) or mih (multi-index
     /// hashing; thresholds up to 63). All give the same matches.
-    #[arg(long, value_enum, default_value_t = IndexArg::Auto)]
-    pub index: IndexArg,
+    #[arg(long, default_value = "auto", value_parser = engine_value::<IndexChoice>())]
+    pub index: IndexChoice,
 
     /// Match queries of quality under 50 too (normally reported as too featureless).
     #[arg(long)]
@@ -153,14 +154,6 @@ fn parse_list_arg(arg: &str) -> Result<ListArg, String> {
     }
 }
 
-/// `--index`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum IndexArg {
-    Auto,
-    Flat,
-    Mih,
-}
-
 /// Runs `vigil match`. `Err` is a failure that stops everything (a list that cannot be used,
 /// stdout unwritable); a failing image is reported here and only changes the outcome.
 pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
@@ -203,14 +196,11 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
 
 /// Loads every `--list` into a matcher, reporting degenerate entries on stderr.
 fn load_lists(args: &MatchArgs) -> Result<Matcher, String> {
-    let mut matcher = Matcher::new(MatchOptions {
-        index: match args.index {
-            IndexArg::Auto => IndexChoice::Auto,
-            IndexArg::Flat => IndexChoice::Flat,
-            IndexArg::Mih => IndexChoice::Mih,
-        },
-        include_low_quality: args.include_low_quality,
-    });
+    let mut matcher = Matcher::new(
+        MatchOptions::default()
+            .index(args.index)
+            .include_low_quality(args.include_low_quality),
+    );
     for list_arg in &args.lists {
         let list = HashList::load(&list_arg.path).map_err(|e| e.to_string())?;
         let name = list.name().to_owned();
@@ -353,6 +343,8 @@ enum JsonLine<'a> {
         threshold: u32,
         orientation: &'static str,
         list: &'a str,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        list_escaped: bool,
         id: String,
         hash: String,
     },
@@ -428,6 +420,7 @@ impl MatchWriter<'_> {
         };
         let (json, dihedral) = (self.json, self.dihedral);
         let threshold = self.matcher.threshold(found.list).unwrap_or_default();
+        let list_name = ListName::of(list);
         self.write(|out| {
             if json {
                 let line = JsonLine::Match {
@@ -438,14 +431,15 @@ impl MatchWriter<'_> {
                     distance: found.distance,
                     threshold,
                     orientation: found.orientation.name(),
-                    list: list.name(),
+                    list: &list_name.json,
+                    list_escaped: list_name.escaped,
                     id: entry.id.to_string(),
                     hash: entry.hash.to_string(),
                 };
                 write_json(out, &line)
             } else {
                 let (query, distance) = (&name.field, found.distance);
-                let (list, id) = (csv_field(list.name()), entry.id.to_string());
+                let (list, id) = (&list_name.field, entry.id.to_string());
                 let id = csv_field(&id);
                 if dihedral {
                     let orientation = found.orientation.name();

@@ -19,9 +19,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use vigil::DihedralHashes;
+use vigil::lists::HashList;
 use vigil::output_file::OutputFile;
-use vigil::{Dihedral, DihedralHashes};
 
 /// Where a command's main output goes: a file written safely ([`vigil::output_file`]: replaced
 /// whole on [`finish`](Destination::finish), or written through to a device or FIFO), standard
@@ -220,7 +220,39 @@ pub fn json_path(path: &Path) -> (Cow<'_, str>, bool) {
     }
 }
 
-fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+/// A list's name in every output form: its file's name without loss when it was loaded from a
+/// file (see [`name_field`] and [`json_name`]), else the name it was given.
+pub struct ListName<'a> {
+    /// For text output.
+    pub field: Cow<'a, str>,
+    /// For a JSON string.
+    pub json: Cow<'a, str>,
+    /// Whether `json` is escaped (the file name is not UTF-8): `"list_escaped":true` beside it.
+    pub escaped: bool,
+}
+
+impl<'a> ListName<'a> {
+    pub fn of(list: &'a HashList) -> ListName<'a> {
+        match list.path() {
+            Some(path) => {
+                let (json, escaped) = json_path(path);
+                ListName {
+                    field: path_field(path),
+                    json,
+                    escaped,
+                }
+            }
+            None => ListName {
+                field: csv_field(list.name()),
+                json: Cow::Borrowed(list.name()),
+                escaped: false,
+            },
+        }
+    }
+}
+
+/// One JSON Lines record.
+pub fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
@@ -233,7 +265,8 @@ struct JsonHashes {
     hash: String,
     quality: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
-    dihedral: Option<JsonDihedral>,
+    /// The engine's shape (the `serde` feature): keys in the reference's orientation order.
+    dihedral: Option<DihedralHashes>,
 }
 
 impl JsonHashes {
@@ -247,22 +280,9 @@ impl JsonHashes {
             quality: original.quality,
             dihedral: match hashes {
                 Hashes::Single(_) => None,
-                Hashes::Dihedral(all) => Some(JsonDihedral(**all)),
+                Hashes::Dihedral(all) => Some(**all),
             },
         }
-    }
-}
-
-/// The eight hashes as an object keyed by [`Dihedral::name`], in [`Dihedral::ALL`] order.
-struct JsonDihedral(DihedralHashes);
-
-impl Serialize for JsonDihedral {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(Dihedral::ALL.len()))?;
-        for orientation in Dihedral::ALL {
-            map.serialize_entry(orientation.name(), &self.0.get(orientation).to_string())?;
-        }
-        map.end()
     }
 }
 
@@ -277,8 +297,8 @@ struct JsonError<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil::Hash256;
     use vigil::PdqHash;
+    use vigil::{Dihedral, Hash256};
 
     #[test]
     fn fields_cannot_forge_lines_or_shift_columns() {

@@ -53,7 +53,7 @@ fn unknown_backend_is_a_usage_error() {
         .output()
         .expect("vigil runs");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("expected auto, cpu or gpu"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[possible values: auto, cpu, gpu]"));
 }
 
 /// Which backend was taken is said on stderr: always on a terminal, and with `VIGIL_LOG=info`

@@ -452,3 +452,65 @@ fn vpdq_lists_stay_videos_in_binary_and_refuse_dihedral() {
         text(&output.stderr)
     );
 }
+
+/// `vigil video --json` output read back as a list is a video (it used to be read as images,
+/// which changed the decision from vPDQ's comparison to "any frame").
+#[test]
+fn video_json_output_reads_back_as_a_video_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let video = dir.path().join("clip.y4m");
+    std::fs::write(&video, y4m(30)).expect("write video");
+    let json = text(&vigil(&["video", "--json", path_str(&video)]).stdout);
+    let first: String = json.lines().take(10).map(|l| format!("{l}\n")).collect();
+    let scene = dir.path().join("scene0.jsonl");
+    std::fs::write(&scene, first).expect("write list");
+    let output = vigil(&[
+        "video",
+        "--gate",
+        "query",
+        "--list",
+        path_str(&scene),
+        path_str(&video),
+    ]);
+    let stdout = text(&output.stdout);
+    let decision = stdout.lines().last().expect("a decision line");
+    assert!(
+        decision.contains("no match") && decision.contains("query 33.33%"),
+        "{decision}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// A list whose file name is not UTF-8 is named without loss in matches and decisions: two such
+/// names never print the same.
+#[cfg(unix)]
+#[test]
+fn list_names_that_are_not_utf8_print_without_loss() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let video = dir.path().join("clip.y4m");
+    std::fs::write(&video, y4m(10)).expect("write video");
+    let all = text(&vigil(&["video", path_str(&video)]).stdout);
+    let mut decisions = Vec::new();
+    for byte in [0xFEu8, 0xFF] {
+        let name = [b'k', byte, b'.', b't', b'x', b't'];
+        let list = dir.path().join(std::ffi::OsStr::from_bytes(&name));
+        std::fs::write(&list, &all).expect("write list");
+        let output = cargo_bin_cmd!("vigil")
+            .arg("video")
+            .arg("--list")
+            .arg(&list)
+            .arg(&video)
+            .output()
+            .expect("vigil runs");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        let decision = stdout.lines().last().expect("a decision line").to_owned();
+        assert!(
+            decision.contains(&format!("k\\x{byte:X}.txt")),
+            "{decision}"
+        );
+        decisions.push(decision);
+    }
+    assert_ne!(decisions[0], decisions[1]);
+}

@@ -20,6 +20,9 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Every backend, in the order of [`name`](Self::name)s a command line offers.
+    pub const ALL: [Backend; 3] = [Backend::Auto, Backend::Cpu, Backend::Gpu];
+
     /// `auto`, `cpu` or `gpu`.
     pub const fn name(self) -> &'static str {
         match self {

@@ -11,6 +11,8 @@ use crate::plan::FramePlan;
 use crate::stages::{self, DCT_SIDE, DOWNSAMPLED, MIN_HASHABLE_SIDE};
 
 /// What each stage produced for one frame: for tests that compare backends stage by stage.
+/// Not part of the stable API.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StageOutputs {
     /// Stage 2: the 64×64 luma image, row-major.
@@ -37,6 +39,8 @@ thread_local! {
 ///
 /// The stages are integer code compiled twice: for the baseline target and, chosen at run time,
 /// with AVX2 enabled so the compiler vectorises the wide loops. Integer results cannot differ.
+/// Not part of the stable API (the backends' stage-by-stage tests).
+#[doc(hidden)]
 pub fn stage_outputs(frame: &Frame<'_>) -> Option<StageOutputs> {
     if frame.width() < MIN_HASHABLE_SIDE || frame.height() < MIN_HASHABLE_SIDE {
         return None;

@@ -52,6 +52,7 @@ pub const CPP_CLI_SIDE: u32 = 512;
 
 /// How files are decoded.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DecodeOptions {
     /// Apply the EXIF orientation tag. Off by default, as in every ThreatExchange tool: lists are
     /// hashed from stored pixels and rotated uploads are caught by the dihedral hashes.
@@ -61,6 +62,26 @@ pub struct DecodeOptions {
     pub cpp_cli_resize: bool,
     /// Largest decoded allocation in bytes; a file that would need more is refused.
     pub max_alloc: u64,
+}
+
+impl DecodeOptions {
+    /// Sets [`apply_exif`](Self::apply_exif).
+    pub fn apply_exif(mut self, apply_exif: bool) -> Self {
+        self.apply_exif = apply_exif;
+        self
+    }
+
+    /// Sets [`cpp_cli_resize`](Self::cpp_cli_resize).
+    pub fn cpp_cli_resize(mut self, cpp_cli_resize: bool) -> Self {
+        self.cpp_cli_resize = cpp_cli_resize;
+        self
+    }
+
+    /// Sets [`max_alloc`](Self::max_alloc).
+    pub fn max_alloc(mut self, max_alloc: u64) -> Self {
+        self.max_alloc = max_alloc;
+        self
+    }
 }
 
 impl Default for DecodeOptions {

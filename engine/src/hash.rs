@@ -145,6 +145,7 @@ impl Dihedral {
 
 /// A PDQ hash with its quality score (0..=100).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PdqHash {
     pub hash: Hash256,
     pub quality: u8,

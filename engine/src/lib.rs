@@ -3,6 +3,19 @@
 //! PDQ perceptual hashes (Meta's 256-bit DCT hash) computed in integer arithmetic, so that every
 //! backend gives the same bits, and equal to the reference's on the same pixels.
 //!
+//! The layers, each using only those below it (`ARCHITECTURE.md` in the repository has the rules):
+//!
+//! | layer | what | start at |
+//! |---|---|---|
+//! | front ends | the `vigil` CLI; Python, C and WebAssembly bindings | (other crates) |
+//! | pipelines | files and folders; videos and their per-list decisions | [`files::hash_files`], [`video::VideoInput`], [`video::VideoLists`] |
+//! | backends | CPU (rayon) and GPU (WGSL through wgpu), bit-identical | [`BatchHasher`] |
+//! | stages | the integer arithmetic of each PDQ step, written once | [`stages`] |
+//! | frames | decoded pixels of any layout | [`Frame`], [`decode`] |
+//! | beside | hashes, hash lists, the Hamming matcher | [`Hash256`], [`lists`], [`matcher`] |
+//!
+//! Frames to hashes:
+//!
 //! ```
 //! use vigil::{Frame, PixelFormat};
 //!
@@ -20,7 +33,33 @@
 //! # Ok::<(), vigil::Error>(())
 //! ```
 //!
-//! Image files go through [`decode`]: `vigil::decode::decode_file(path, &Default::default())`.
+//! Backends: batches on a GPU when there is one, the same bits as the CPU.
+//!
+//! ```
+//! use vigil::{Backend, BatchHasher, Frame, PixelFormat};
+//! let hasher = BatchHasher::new(Backend::Auto)?;
+//! let pixels = vec![7u8; 64 * 64];
+//! let frame = Frame::packed(&pixels, 64, 64, PixelFormat::Luma8)?;
+//! assert_eq!(hasher.hash_batch(&[frame])[0], vigil::hash(&frame));
+//! # Ok::<(), vigil::Error>(())
+//! ```
+//!
+//! Pipelines: image files through [`decode`] one at a time or [`files::hash_files`] for folders
+//! (examples there); videos through [`video::hash_video_file`] or [`video::VideoInput`], decided
+//! per list by [`video::VideoLists`]. Beside them, lists and the matcher:
+//!
+//! ```
+//! use vigil::lists::HashList;
+//! use vigil::matcher::{MatchOptions, Matcher, Query, QueryOutcome};
+//! let list = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100,case-17\n";
+//! let mut matcher = Matcher::new(MatchOptions::default());
+//! matcher.add_list(HashList::parse("known.csv", list.as_bytes())?, 31)?;
+//! let known = matcher.list(0).unwrap().hashes()[0];
+//! let outcome = &matcher.match_queries(&[Query::original(vigil::PdqHash { hash: known, quality: 90 })])[0];
+//! assert!(matches!(outcome, QueryOutcome::Matched(m) if m[0].distance == 0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! How each stage computes, with its scales and bounds, is written down in [`stages`].
 
 mod backend;
@@ -35,8 +74,14 @@ mod hash;
 pub mod lists;
 pub mod matcher;
 pub mod output_file;
+/// Integer tables for one frame size (stage 1's weights). Not part of the stable API: for vigil's own tests, benchmarks and `vigil bench`; it may change in any release.
+#[doc(hidden)]
 pub mod plan;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod stages;
+/// Photo-like synthetic frames. Not part of the stable API: for vigil's own tests, benchmarks and `vigil bench`; it may change in any release.
+#[doc(hidden)]
 pub mod synthetic;
 pub mod video;
 

@@ -170,10 +170,7 @@ fn reference_files_hash_exactly() {
     };
     let pdq = dir.join("pdq");
     let plain = DecodeOptions::default();
-    let exif = DecodeOptions {
-        apply_exif: true,
-        ..DecodeOptions::default()
-    };
+    let exif = DecodeOptions::default().apply_exif(true);
     let mut failures = Vec::new();
     for (csv, options) in [
         ("expected-pdqhash.csv", &plain),
@@ -223,10 +220,7 @@ fn reference_cpp_cli_within_ten_bits() {
     let pdq = dir.join("pdq");
     let text =
         std::fs::read_to_string(pdq.join("expected-cpp-cli.csv")).expect("expected-cpp-cli.csv");
-    let options = DecodeOptions {
-        cpp_cli_resize: true,
-        ..DecodeOptions::default()
-    };
+    let options = DecodeOptions::default().cpp_cli_resize(true);
     println!("\nvigil --cpp-cli vs the C++ CLI's published hashes (expected-cpp-cli.csv)");
     let mut distances = Vec::new();
     let mut failures = Vec::new();

@@ -11,6 +11,9 @@ mod shaders;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+// Stage outputs and fault injection serve the backend comparison and fallback tests: not part of
+// the stable API.
+#[doc(hidden)]
 pub use batch::{GpuStageOutputs, InjectedFault};
 pub use device::{AdapterDescription, GpuError, adapters};
 
@@ -136,6 +139,8 @@ impl GpuHasher {
 
     /// Every stage's output for each frame, from the GPU, without CPU fallback: for tests that
     /// compare the backends stage by stage. `None` for frames under 5 pixels on a side.
+    /// Not part of the stable API.
+    #[doc(hidden)]
     pub fn stage_outputs(
         &self,
         frames: &[Frame<'_>],

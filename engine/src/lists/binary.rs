@@ -204,6 +204,7 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
             .collect()
     });
     Ok(HashList {
+        path: None,
         name: name.to_owned(),
         format: ListFormat::Binary,
         hashes,

@@ -254,6 +254,8 @@ fn not_text(bytes: &[u8]) -> Option<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HashList {
     name: String,
+    /// The file it was loaded from, whose name may not be UTF-8 (`name` is then lossy).
+    path: Option<std::path::PathBuf>,
     format: ListFormat,
     hashes: Vec<Hash256>,
     /// [`QUALITY_UNKNOWN`] where not given.
@@ -272,7 +274,9 @@ impl HashList {
             path: name.clone(),
             source,
         })?;
-        HashList::parse(&name, &bytes)
+        let mut list = HashList::parse(&name, &bytes)?;
+        list.path = Some(path.to_owned());
+        Ok(list)
     }
 
     /// Parses a list from its bytes; `name` names it in errors and results.
@@ -297,7 +301,13 @@ impl HashList {
         Ok(list)
     }
 
-    /// The list's name (its path, for a loaded list).
+    /// The file the list was loaded from ([`load`](Self::load)): a front end prints this, not
+    /// [`name`](Self::name), where a file name that is not UTF-8 must be shown without loss.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The list's name (its path, for a loaded list, lossily converted to UTF-8).
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -57,6 +57,35 @@ fn vpdq_frames() {
 }
 
 #[test]
+fn vigil_video_json_lines_are_a_video() {
+    // What `vigil video --json` prints: the same frames as the vPDQ lines, kind and timestamps
+    // kept (it used to read back as a list of images, which changed `vigil video --list`'s
+    // decision from a video comparison to "any frame").
+    let text = format!(
+        "{{\"frame\":0,\"quality\":100,\"hash\":\"{A}\",\"timestamp\":0.0}}\n\
+         {{\"frame\":30,\"quality\":87,\"hash\":\"{B}\",\"timestamp\":1.001}}\n"
+    );
+    let json = parse(&text).unwrap();
+    let vpdq = parse(&format!("0,100,{A},0.000\n30,87,{B},1.001\n")).unwrap();
+    assert_eq!(json.kind(), ListKind::Video);
+    assert_eq!(json.format(), ListFormat::JsonLines);
+    assert_eq!(ids(&json), ids(&vpdq));
+    assert_eq!(json.hashes(), vpdq.hashes());
+    for i in 0..2 {
+        assert_eq!(json.timestamp(i), vpdq.timestamp(i));
+        assert_eq!(json.quality(i), vpdq.quality(i));
+    }
+    let missing = error(&format!(
+        "{{\"frame\":0,\"quality\":100,\"hash\":\"{A}\",\"timestamp\":0.0}}\n\
+         {{\"frame\":1,\"quality\":100,\"hash\":\"{A}\"}}\n"
+    ));
+    assert!(
+        missing.contains("list.txt:2: expected a timestamp"),
+        "{missing}"
+    );
+}
+
+#[test]
 fn quoted_ids_are_read_as_vigil_writes_them() {
     let text = format!("{A},100,\"a,\"\"b\"\"\\n\\\\\\xFF\\u{{e9}}.jpg\"\n{B},90,\"unclosed\n");
     let list = parse(&text).unwrap();

@@ -27,6 +27,9 @@ enum Layout {
     Dihedral,
     /// One JSON object a line.
     Json,
+    /// One JSON object a line, each a video frame: `{"frame":..,"quality":..,"hash":..,
+    /// "timestamp":..}` (what `vigil video --json` prints).
+    JsonVideo,
     /// Rows under a header.
     Csv(Columns),
 }
@@ -96,7 +99,7 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     hashes.par_extend(rayon::iter::repeat_n(Hash256::ZERO, len));
     let mut qualities = vec![QUALITY_UNKNOWN; len];
     let mut numbers = vec![0u32; len];
-    let video = matches!(layout, Layout::Vpdq);
+    let video = matches!(layout, Layout::Vpdq | Layout::JsonVideo);
     let mut timestamps = vec![0u64; if video { len } else { 0 }];
 
     let mut tasks = Vec::with_capacity(chunks.len());
@@ -142,11 +145,12 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         Layout::HashLines => ListFormat::Hex,
         Layout::Vpdq => ListFormat::Vpdq,
         Layout::Dihedral => ListFormat::Dihedral,
-        Layout::Json => ListFormat::JsonLines,
+        Layout::Json | Layout::JsonVideo => ListFormat::JsonLines,
         Layout::Csv(_) => ListFormat::Csv,
     };
     let ids = entry_ids(name, numbers, texts)?;
     Ok(HashList {
+        path: None,
         name: name.to_owned(),
         format,
         hashes,
@@ -172,7 +176,12 @@ fn detect(bytes: &[u8]) -> Result<Option<DataStart>, (u64, String)> {
             continue;
         }
         if line.starts_with(b"{") {
-            return Ok(Some((Layout::Json, offset, number)));
+            let layout = if is_json_video_frame(line) {
+                Layout::JsonVideo
+            } else {
+                Layout::Json
+            };
+            return Ok(Some((layout, offset, number)));
         }
         let fields: Vec<&[u8]> = line.split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
         if decode_hash(fields[0]).is_some() {
@@ -310,6 +319,7 @@ fn parse_chunk<'a>(
             Layout::Vpdq => parse_vpdq_line(line),
             Layout::Dihedral => parse_dihedral_line(line),
             Layout::Json => parse_json_line(line),
+            Layout::JsonVideo => parse_json_frame(line),
             Layout::Csv(columns) => parse_csv_row(line, columns),
         }
         .map_err(|message| (line_number, message))?;
@@ -438,6 +448,40 @@ fn parse_json_line(line: &[u8]) -> LineResult<Row<'static>> {
         millis: None,
         id: id.map(Cow::Owned),
     })
+}
+
+/// Whether a JSON line is a video frame as `vigil video --json` prints it: a frame number and a
+/// timestamp, and no id or path (an image list names its entries).
+fn is_json_video_frame(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line).is_ok_and(|record| {
+        record.contains_key("frame")
+            && record.contains_key("timestamp")
+            && !record.contains_key("id")
+            && !record.contains_key("path")
+    })
+}
+
+/// A line of a JSON video list: a [`parse_json_line`] record whose frame number and timestamp
+/// (seconds) are required, as in a vPDQ line.
+fn parse_json_frame(line: &[u8]) -> LineResult<Row<'static>> {
+    let mut row = parse_json_line(line)?;
+    if row.frame.is_none() || row.id.is_some() {
+        return Err(format!(
+            "expected a video frame {{\"frame\":..,\"quality\":..,\"hash\":..,\"timestamp\":..}} \
+             as the list's first line, got {}",
+            shown(line)
+        ));
+    }
+    let record: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let seconds = record
+        .get("timestamp")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| format!("expected a timestamp in seconds, got {}", shown(line)))?;
+    // Saturates past 584 million years.
+    row.millis = Some((seconds * 1000.0).round() as u64);
+    Ok(row)
 }
 
 /// An id as written, or, in double quotes, as `vigil` quotes names: `""` is `"` and `\\`,

@@ -37,6 +37,31 @@ pub enum IndexChoice {
     Mih,
 }
 
+impl IndexChoice {
+    /// Every choice, in the order of [`name`](Self::name)s a command line offers.
+    pub const ALL: [IndexChoice; 3] = [IndexChoice::Auto, IndexChoice::Flat, IndexChoice::Mih];
+
+    /// `auto`, `flat` or `mih`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            IndexChoice::Auto => "auto",
+            IndexChoice::Flat => "flat",
+            IndexChoice::Mih => "mih",
+        }
+    }
+}
+
+impl std::str::FromStr for IndexChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        IndexChoice::ALL
+            .into_iter()
+            .find(|choice| choice.name() == s)
+            .ok_or_else(|| format!("unknown index {s:?}: expected auto, flat or mih"))
+    }
+}
+
 /// The index a list got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IndexKind {
@@ -56,11 +81,26 @@ impl IndexKind {
 
 /// Settings of a [`Matcher`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MatchOptions {
     /// Which index lists get.
     pub index: IndexChoice,
     /// Match queries of quality under [`MIN_QUERY_QUALITY`] too.
     pub include_low_quality: bool,
+}
+
+impl MatchOptions {
+    /// Sets [`index`](Self::index).
+    pub fn index(mut self, index: IndexChoice) -> Self {
+        self.index = index;
+        self
+    }
+
+    /// Sets [`include_low_quality`](Self::include_low_quality).
+    pub fn include_low_quality(mut self, include_low_quality: bool) -> Self {
+        self.include_low_quality = include_low_quality;
+        self
+    }
 }
 
 /// A list that cannot be indexed as asked.
@@ -137,6 +177,7 @@ impl Query {
 
 /// A list entry within its list's threshold of a query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Match {
     /// Which list ([`Matcher::list`]).
     pub list: usize,

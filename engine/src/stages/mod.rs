@@ -1,7 +1,7 @@
 //! The PDQ pipeline in integer arithmetic, one module per stage. Each stage has a WGSL twin of the
 //! same name in `shaders/` (from the GPU backend on); the CPU functions here are written like the
 //! shaders so the two read side by side, and both consume the same integer tables
-//! ([`crate::plan`], [`dct_matrix`]).
+//! (`engine/src/plan.rs`, [`dct_matrix`]).
 //!
 //! # The arithmetic, written down once
 //!
@@ -35,7 +35,7 @@
 //! levels, 15× finer than the reference's own float32 rounding. The DCT rounds once more (`T'`).
 //! The tent weights are exact because at every decimation point the reference's box windows are
 //! unclipped except one first-pass window at the far end when `w` is even (count `w − 1`), which
-//! the denominator `w²(w−1)` absorbs ([`crate::plan::AxisFilter`] derives the weights from the
+//! the denominator `w²(w−1)` absorbs (`AxisFilter` in `engine/src/plan.rs` derives the weights from the
 //! clipped counts in general and its tests check the bound for every side up to `MAX_SIDE`).
 //!
 //! WGSL has no 64-bit integers: the u64/i64 columns are carried as two 32-bit words there, with

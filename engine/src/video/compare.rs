@@ -46,6 +46,9 @@ pub enum Gate {
 }
 
 impl Gate {
+    /// Every gate, in the order of [`name`](Self::name)s a command line offers.
+    pub const ALL: [Gate; 3] = [Gate::Compared, Gate::Query, Gate::Either];
+
     /// `compared`, `query` or `either`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -65,8 +68,20 @@ impl Gate {
     }
 }
 
+impl std::str::FromStr for Gate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Gate::ALL
+            .into_iter()
+            .find(|gate| gate.name() == s)
+            .ok_or_else(|| format!("unknown gate {s:?}: expected compared, query or either"))
+    }
+}
+
 /// How two videos are compared.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CompareOptions {
     /// `D`: frames match at distances up to this, inclusive (31).
     pub distance: u32,
@@ -94,6 +109,32 @@ impl CompareOptions {
     }
 }
 
+impl CompareOptions {
+    /// Sets [`distance`](Self::distance).
+    pub fn distance(mut self, distance: u32) -> Self {
+        self.distance = distance;
+        self
+    }
+
+    /// Sets [`quality`](Self::quality).
+    pub fn quality(mut self, quality: u8) -> Self {
+        self.quality = quality;
+        self
+    }
+
+    /// Sets [`compared_percent`](Self::compared_percent).
+    pub fn compared_percent(mut self, compared_percent: f64) -> Self {
+        self.compared_percent = compared_percent;
+        self
+    }
+
+    /// Sets [`query_percent`](Self::query_percent).
+    pub fn query_percent(mut self, query_percent: f64) -> Self {
+        self.query_percent = query_percent;
+        self
+    }
+}
+
 impl Default for CompareOptions {
     fn default() -> Self {
         CompareOptions::with_gate(Gate::default())
@@ -102,6 +143,7 @@ impl Default for CompareOptions {
 
 /// The outcome of comparing a query video with a compared video.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VideoComparison {
     /// Distinct query hashes of quality ≥ F.
     pub query_hashes: usize,

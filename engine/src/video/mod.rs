@@ -11,7 +11,12 @@
 //!   videos ([`compare_videos`], with the [`Gate`] the decision uses).
 //! * Input: any [`FrameSource`]: files through ffmpeg ([`ffmpeg`]), converted to RGB exactly as
 //!   vPDQ's libswscale converts them, and YUV4MPEG2 streams read in Rust ([`y4m`]), converted to
-//!   RGB in the same arithmetic. [`hash_video`] runs the whole pipeline.
+//!   RGB in the same arithmetic. [`VideoInput`] opens either (or takes the caller's frames) and
+//!   runs the whole pipeline ([`hash_video`]) with ffmpeg's verdict; [`hash_video_file`] is the
+//!   one-call form (what `vpdq.computeHash` does).
+//! * Decisions: [`VideoLists`] and [`DecisionTally`] decide per list whether a video matches
+//!   (vPDQ's comparison for a known video, any frame for a list of images, frames under the
+//!   quality threshold left out).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -45,8 +50,10 @@
 
 pub mod checker;
 pub mod compare;
+mod decision;
 mod downsample;
 pub mod ffmpeg;
+mod input;
 pub mod luma_range;
 mod prune;
 mod sampling;
@@ -61,7 +68,9 @@ pub use checker::{
     TrySubmitError,
 };
 pub use compare::{CompareOptions, Gate, VideoComparison, compare_videos, list_frames};
+pub use decision::{DecisionTally, FrameMatches, ListDecision, VideoListError, VideoLists};
 pub use downsample::downsample;
+pub use input::{OpenError, VideoError, VideoInput, VideoRun, hash_video_file};
 pub use luma_range::{LumaRange, expand_limited_range};
 pub use prune::Pruner;
 pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};

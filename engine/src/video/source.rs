@@ -43,3 +43,13 @@ pub enum SourceError {
     #[error("frame {frame}: the decoded stream ends after {got} of the frame's {expected} bytes")]
     Truncated { frame: u64, got: u64, expected: u64 },
 }
+
+impl<S: FrameSource + ?Sized> FrameSource for Box<S> {
+    fn frame_rate(&self) -> FrameRate {
+        (**self).frame_rate()
+    }
+
+    fn next_frame(&mut self) -> Result<Option<SourceFrame<'_>>, SourceError> {
+        (**self).next_frame()
+    }
+}

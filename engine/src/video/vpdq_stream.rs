@@ -12,12 +12,27 @@ use super::vpdq_format::VpdqFeature;
 
 /// Which frames become features.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VpdqOptions {
     /// Hash one frame every this many seconds (vPDQ's rule, see [`FrameSampler`]); 0 hashes
     /// every frame, as the reference's sample hashes.
     pub seconds_per_hash: f64,
     /// Leave out frames within this many bits of the last kept one ([`Pruner`]).
     pub prune_distance: Option<u32>,
+}
+
+impl VpdqOptions {
+    /// Sets [`seconds_per_hash`](Self::seconds_per_hash).
+    pub fn seconds_per_hash(mut self, seconds_per_hash: f64) -> Self {
+        self.seconds_per_hash = seconds_per_hash;
+        self
+    }
+
+    /// Sets [`prune_distance`](Self::prune_distance).
+    pub fn prune_distance(mut self, prune_distance: Option<u32>) -> Self {
+        self.prune_distance = prune_distance;
+        self
+    }
 }
 
 /// What a run did.
@@ -76,7 +91,7 @@ pub struct HashedFrame<'a> {
 ///     stream.extend((0..32 * 32u32).map(|i| ((i % 32) * (i / 32) + frame / 10 * 90) as u8));
 /// }
 /// let checker = FrameChecker::builder(Arc::new(BatchHasher::new(Backend::Cpu)?)).start()?;
-/// let options = VpdqOptions { seconds_per_hash: 0.5, prune_distance: Some(0) };
+/// let options = VpdqOptions::default().seconds_per_hash(0.5).prune_distance(Some(0));
 /// let mut lines = Vec::new();
 /// let summary = hash_video(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
 ///     if hashed.kept {

@@ -1,0 +1,234 @@
+//! Deciding whether a video matches each list it is checked against.
+//!
+//! A list in vPDQ format ([`ListKind::Video`]) is a known video: the decision is vPDQ's video
+//! comparison ([`compare_videos`]) of the upload's kept frames with the list's frames. Any other
+//! list is a list of images: the video matches it when any frame of quality ≥ F matches an entry.
+//! [`VideoLists`] holds the lists (and the matcher the frame checker uses); a [`DecisionTally`]
+//! counts the frames as they come and gives one [`ListDecision`] per list at the end.
+//!
+//! ```
+//! use vigil::lists::HashList;
+//! use vigil::matcher::QueryOutcome;
+//! use vigil::video::{CompareOptions, VideoLists, VpdqFeature};
+//! use vigil::Hash256;
+//!
+//! let known = HashList::parse("known.vpdq", b"0,100,\
+//!     f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,0.000\n")?;
+//! let lists = VideoLists::new(vec![known], 31, false)?;
+//! let mut tally = lists.tally(50);
+//! let feature = VpdqFeature {
+//!     frame: 0,
+//!     quality: 90,
+//!     hash: "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22".parse::<Hash256>()?,
+//!     timestamp: std::time::Duration::ZERO,
+//! };
+//! // The checker's outcome for the frame (here: no match reported; the video comparison
+//! // decides from the frames themselves).
+//! tally.record(&feature, Some(&QueryOutcome::Matched(Vec::new())));
+//! let decisions = tally.decide(&CompareOptions::default());
+//! assert!(decisions[0].is_match);
+//! assert_eq!(decisions[0].comparison.unwrap().compared_percent, 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::sync::Arc;
+
+use super::compare::{CompareOptions, VideoComparison, compare_videos, list_frames};
+use super::vpdq_format::VpdqFeature;
+use crate::PdqHash;
+use crate::lists::{HashList, ListKind};
+use crate::matcher::{Match, MatchError, MatchOptions, Matcher, QueryOutcome};
+
+/// Why lists cannot be used to check a video.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VideoListError {
+    /// Rotated matches against a known video would be reported per frame but never counted in
+    /// vPDQ's comparison, which is defined on the frames as stored.
+    #[error(
+        "{list}: --dihedral cannot be used with a vPDQ (video) list: the video comparison counts \
+         unrotated frames only. Drop --dihedral, or use --apply-rotation for a video whose \
+         rotation tag makes it look turned"
+    )]
+    DihedralWithVideoList { list: String },
+    /// The matcher could not index a list.
+    #[error(transparent)]
+    Match(#[from] MatchError),
+}
+
+/// One list's part in the decision.
+#[derive(Debug)]
+struct KnownList {
+    name: String,
+    /// A known video's frames, for the video comparison; `None` for a list of images.
+    video: Option<Vec<PdqHash>>,
+}
+
+/// The lists a video is checked against, with the matcher that matches its frames.
+#[derive(Clone)]
+pub struct VideoLists {
+    matcher: Arc<Matcher>,
+    lists: Arc<[KnownList]>,
+}
+
+impl VideoLists {
+    /// Indexes `lists`, each matched at distances up to `distance` inclusive. `dihedral` (frames
+    /// matched in all eight orientations) is refused with a vPDQ list.
+    pub fn new(
+        lists: Vec<HashList>,
+        distance: u32,
+        dihedral: bool,
+    ) -> Result<VideoLists, VideoListError> {
+        // The quality gate is applied here (F), so the matcher matches every frame.
+        let mut matcher = Matcher::new(MatchOptions::default().include_low_quality(true));
+        let mut known = Vec::with_capacity(lists.len());
+        for list in lists {
+            let video = list.kind() == ListKind::Video;
+            if video && dihedral {
+                return Err(VideoListError::DihedralWithVideoList {
+                    list: list.name().to_owned(),
+                });
+            }
+            known.push(KnownList {
+                name: list.name().to_owned(),
+                video: video.then(|| list_frames(&list)),
+            });
+            matcher.add_list(list, distance)?;
+        }
+        Ok(VideoLists {
+            matcher: Arc::new(matcher),
+            lists: known.into(),
+        })
+    }
+
+    /// The matcher to attach to the frame checker
+    /// ([`CheckerBuilder::matcher`](super::CheckerBuilder::matcher)).
+    pub fn matcher(&self) -> &Arc<Matcher> {
+        &self.matcher
+    }
+
+    /// How many lists.
+    pub fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// A tally for one video, leaving out frames of quality under `quality` (F).
+    pub fn tally(&self, quality: u8) -> DecisionTally {
+        DecisionTally {
+            lists: self.clone(),
+            quality,
+            frames: Vec::new(),
+            frames_matched: vec![0; self.lists.len()],
+        }
+    }
+}
+
+/// What counts of one frame: its matches, unless its quality is under F.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameMatches<'a> {
+    /// The frame's quality is under F: it matches nothing.
+    pub low_quality: bool,
+    /// The matches that count, nearest first (list, entry, distance, orientation).
+    pub matches: &'a [Match],
+}
+
+/// A video's frames as they are hashed, counted per list.
+pub struct DecisionTally {
+    lists: VideoLists,
+    quality: u8,
+    /// The kept frames, for the video comparisons.
+    frames: Vec<PdqHash>,
+    /// Per list, frames with a match in it.
+    frames_matched: Vec<usize>,
+}
+
+impl DecisionTally {
+    /// Counts a kept frame with the checker's outcome for it; returns the matches that count.
+    pub fn record<'a>(
+        &mut self,
+        feature: &VpdqFeature,
+        outcome: Option<&'a QueryOutcome>,
+    ) -> FrameMatches<'a> {
+        self.frames.push(PdqHash {
+            hash: feature.hash,
+            quality: feature.quality,
+        });
+        let low_quality = feature.quality < self.quality;
+        let matches = match outcome {
+            Some(QueryOutcome::Matched(matches)) if !low_quality => matches.as_slice(),
+            _ => &[],
+        };
+        let mut counted = vec![false; self.frames_matched.len()];
+        for found in matches {
+            if let Some(hit) = counted.get_mut(found.list) {
+                *hit = true;
+            }
+        }
+        for (total, hit) in self.frames_matched.iter_mut().zip(counted) {
+            *total += usize::from(hit);
+        }
+        FrameMatches {
+            low_quality,
+            matches,
+        }
+    }
+
+    /// The lists this tally decides for.
+    pub fn lists(&self) -> &VideoLists {
+        &self.lists
+    }
+
+    /// The frames recorded so far.
+    pub fn frames(&self) -> &[PdqHash] {
+        &self.frames
+    }
+
+    /// One decision per list, in the order given to [`VideoLists::new`].
+    pub fn decide(&self, options: &CompareOptions) -> Vec<ListDecision> {
+        self.lists
+            .lists
+            .iter()
+            .zip(&self.frames_matched)
+            .enumerate()
+            .map(|(index, (list, &frames_matched))| {
+                let comparison = list
+                    .video
+                    .as_ref()
+                    .map(|known| compare_videos(&self.frames, known, options));
+                ListDecision {
+                    index,
+                    list: list.name.clone(),
+                    is_match: comparison.map_or(frames_matched > 0, |c| c.is_match),
+                    comparison,
+                    frames_matched,
+                    frames: self.frames.len(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether a video matches one list.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct ListDecision {
+    /// The list's position among the lists given (and in the matcher:
+    /// [`Matcher::list`](crate::matcher::Matcher::list)).
+    pub index: usize,
+    /// The list's name.
+    pub list: String,
+    /// For a vPDQ list, vPDQ's video comparison; `None` for a list of images.
+    pub comparison: Option<VideoComparison>,
+    /// Kept frames of quality ≥ F with a match in the list.
+    pub frames_matched: usize,
+    /// Kept frames in all.
+    pub frames: usize,
+    /// The decision: the comparison's for a known video, any frame matched for images.
+    pub is_match: bool,
+}
