@@ -18,10 +18,7 @@ pub struct DevicesArgs {
 pub fn run(args: &DevicesArgs) -> Result<Outcome, String> {
     let mut out = io::stdout().lock();
     let written = write_devices(&mut out, args.json);
-    match crate::hash_cmd::write_failure(written) {
-        Some(stop) => stop.map(|()| Outcome::Success),
-        None => Ok(Outcome::Success),
-    }
+    crate::output::written_or_closed(written).map(|()| Outcome::Success)
 }
 
 #[cfg(feature = "gpu")]

@@ -1,6 +1,6 @@
 //! `vigil hash`: PDQ hashes of image files, decoded and hashed in parallel, printed in input order.
 
-use std::io::{self, BufWriter, ErrorKind, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -10,7 +10,7 @@ use vigil::files::{FileHashOptions, HashedFile, hash_files};
 use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
-use crate::output::{self, Format, path_field};
+use crate::output::{self, Format, output_stop, path_field};
 use crate::progress::Progress;
 use crate::{Outcome, report_error};
 
@@ -185,11 +185,11 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
                     })
                 }
             };
-            if let Some(stop) = write_failure(written) {
+            if let Some(stop) = output_stop(written) {
                 return ControlFlow::Break(stop);
             }
         }
-        if let Some(stop) = write_failure(out.flush()) {
+        if let Some(stop) = output_stop(out.flush()) {
             return ControlFlow::Break(stop);
         }
         progress.advance(results.len() as u64, |done, rate| {
@@ -205,17 +205,7 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         Outcome::Success
     };
     match flow {
-        ControlFlow::Break(stop) => stop.map(|()| outcome),
+        ControlFlow::Break(stop) => stop.into_result().map(|()| outcome),
         ControlFlow::Continue(()) => Ok(outcome),
-    }
-}
-
-/// `None` to go on; `Some(Ok(()))` to stop quietly (stdout was closed by its reader);
-/// `Some(Err(..))` for any other write failure.
-pub fn write_failure(written: io::Result<()>) -> Option<Result<(), String>> {
-    match written {
-        Ok(()) => None,
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Some(Ok(())),
-        Err(e) => Some(Err(format!("cannot write output: {e}"))),
     }
 }

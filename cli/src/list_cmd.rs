@@ -8,8 +8,7 @@ use vigil::lists::{HashList, ListFormat};
 use vigil::output_file::OutputFile;
 
 use crate::Outcome;
-use crate::hash_cmd::write_failure;
-use crate::output::{ListName, csv_field, path_field};
+use crate::output::{ListName, csv_field, path_field, written_or_closed};
 
 const AFTER_HELP: &str = "\
 Formats:
@@ -116,8 +115,6 @@ fn info(file: &Path) -> Result<Outcome, String> {
             text.push_str(&format!("  {}: {why}\n", csv_field(&entry.id.to_string())));
         }
     }
-    match write_failure(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {
-        Some(stop) => stop.map(|()| Outcome::Success),
-        None => Ok(Outcome::Success),
-    }
+    written_or_closed(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+        .map(|()| Outcome::Success)
 }

@@ -15,8 +15,8 @@ use vigil::matcher::{
 };
 
 use crate::engine_values::engine_value;
-use crate::hash_cmd::{HashingArgs, write_failure};
-use crate::output::{Hashes, ListName, csv_field, json_path, path_field};
+use crate::hash_cmd::HashingArgs;
+use crate::output::{Hashes, ListName, OutputStop, csv_field, json_path, output_stop, path_field};
 use crate::{Outcome, report_error};
 
 /// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
@@ -182,7 +182,7 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
             })
         }
     };
-    if let ControlFlow::Break(Err(message)) = flow {
+    if let ControlFlow::Break(OutputStop::Failed(message)) = flow {
         return Err(message);
     }
     Ok(if out.failed {
@@ -232,8 +232,8 @@ fn load_lists(args: &MatchArgs) -> Result<Matcher, String> {
     Ok(matcher)
 }
 
-/// Stop quietly (`Ok`) or with an error.
-type Stop = Result<(), String>;
+/// Why the output stopped (quietly for a closed reader, or with an error).
+type Stop = OutputStop;
 
 fn match_hash_list(
     pool: &rayon::ThreadPool,
@@ -471,7 +471,7 @@ impl MatchWriter<'_> {
         &mut self,
         f: impl FnOnce(&mut BufWriter<io::StdoutLock<'static>>) -> io::Result<()>,
     ) -> ControlFlow<Stop> {
-        match write_failure(f(&mut self.out)) {
+        match output_stop(f(&mut self.out)) {
             Some(stop) => ControlFlow::Break(stop),
             None => ControlFlow::Continue(()),
         }

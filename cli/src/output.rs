@@ -251,6 +251,39 @@ impl<'a> ListName<'a> {
     }
 }
 
+/// Why writing output stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OutputStop {
+    /// The reader closed standard output (`vigil ... | head`): stop quietly, as a success.
+    ReaderClosed,
+    /// Any other write failure: an error.
+    Failed(String),
+}
+
+impl OutputStop {
+    /// `Ok` for a closed reader, the error otherwise.
+    pub fn into_result(self) -> Result<(), String> {
+        match self {
+            OutputStop::ReaderClosed => Ok(()),
+            OutputStop::Failed(message) => Err(message),
+        }
+    }
+}
+
+/// `None` when `written` succeeded, else why output must stop.
+pub fn output_stop(written: io::Result<()>) -> Option<OutputStop> {
+    match written {
+        Ok(()) => None,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Some(OutputStop::ReaderClosed),
+        Err(e) => Some(OutputStop::Failed(format!("cannot write output: {e}"))),
+    }
+}
+
+/// `written` as the command's result: a closed reader is a quiet success.
+pub fn written_or_closed(written: io::Result<()>) -> Result<(), String> {
+    output_stop(written).map_or(Ok(()), OutputStop::into_result)
+}
+
 /// One JSON Lines record.
 pub fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;

@@ -13,7 +13,7 @@ use vigil::video::{FrameChecker, VideoError, VideoInput, VideoLists, VpdqOptions
 use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
-use crate::output::{Destination, path_field};
+use crate::output::{Destination, OutputStop, path_field};
 use crate::progress::Progress;
 use crate::video_compare_cmd::{DecisionArgs, decision_outcome};
 use crate::video_output::VideoWriter;
@@ -179,7 +179,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     };
     let run = input.hash(checker, &options, |hashed| writer.frame(hashed));
     writer.progress.clear();
-    if let Some(Err(message)) = writer.stop.take() {
+    if let Some(OutputStop::Failed(message)) = writer.stop.take() {
         return Err(message);
     }
     let run = match run {

@@ -12,8 +12,7 @@ use vigil::video::{CompareOptions, Gate, VideoComparison, compare_videos, list_f
 
 use crate::Outcome;
 use crate::engine_values::engine_value;
-use crate::hash_cmd::write_failure;
-use crate::output::{ListName, write_json};
+use crate::output::{ListName, write_json, written_or_closed};
 
 const COMPARE_AFTER_HELP: &str = "\
 The comparison (vPDQ README): each file is a bag of frame hashes; hashes of quality under F
@@ -121,9 +120,7 @@ pub fn run(args: &VideoCompareArgs) -> Result<Outcome, String> {
         let (query, compared) = (ListName::of(&query).field, ListName::of(&compared).field);
         write_comparison(&mut out, &query, &compared, &options, &result)
     };
-    if let Some(stop) = write_failure(written) {
-        stop?;
-    }
+    written_or_closed(written)?;
     Ok(decision_outcome(result.is_match))
 }
 

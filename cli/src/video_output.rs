@@ -12,8 +12,9 @@ use vigil::video::{
     CompareOptions, DecisionTally, FrameMatches, HashedFrame, Seconds3, VpdqFeature,
 };
 
-use crate::hash_cmd::write_failure;
-use crate::output::{Destination, ListName, csv_field, write_json};
+use crate::output::{
+    Destination, ListName, OutputStop, csv_field, output_stop, write_json, written_or_closed,
+};
 use crate::progress::Progress;
 use crate::video_compare_cmd::decision_text;
 
@@ -27,7 +28,7 @@ pub struct VideoWriter {
     /// F: frames of lower quality match nothing.
     pub quality: u8,
     /// Why output stopped: `Ok` for a closed stdout (stop quietly).
-    pub stop: Option<Result<(), String>>,
+    pub stop: Option<OutputStop>,
     pub progress: Progress,
 }
 
@@ -92,7 +93,7 @@ impl VideoWriter {
                     .and_then(|()| self.write_matches(&matcher, feature, counted))
             }
         };
-        match write_failure(written) {
+        match output_stop(written) {
             None => ControlFlow::Continue(()),
             Some(stop) => {
                 self.stop = Some(stop);
@@ -205,8 +206,8 @@ impl VideoWriter {
                 };
                 writeln!(self.matches_out, "{}: {text}", list_name.field)
             };
-            if let Some(stop) = write_failure(written) {
-                stop?;
+            if let Some(stop) = output_stop(written) {
+                stop.into_result()?;
                 break;
             }
         }
@@ -218,9 +219,6 @@ impl VideoWriter {
             .vpdq_out
             .finish()
             .and_then(|()| self.matches_out.flush());
-        match write_failure(flushed) {
-            Some(stop) => stop,
-            None => Ok(()),
-        }
+        written_or_closed(flushed)
     }
 }

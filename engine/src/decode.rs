@@ -259,8 +259,6 @@ fn open_decoder<'a, R: BufRead + Seek + 'a>(
     Ok((decoder, format))
 }
 
-/// An `image` error in words: a cut file says it is truncated, a PNG over its metadata budget
-/// says so.
 /// The image's EXIF orientation when `options` asks for it to be applied, else `None`.
 fn exif_orientation(
     decoder: &mut impl ImageDecoder,
@@ -276,6 +274,8 @@ fn exif_orientation(
         .map_err(|e| describe(e, format, "reading the EXIF orientation"))
 }
 
+/// An `image` error in words: a cut file says it is truncated, a PNG over its metadata budget
+/// says so.
 fn describe(error: ImageError, format: Option<ImageFormat>, during: &str) -> String {
     let text = error.to_string();
     // Decoders say it in their own words: an I/O error at the end of the stream (the `image`
