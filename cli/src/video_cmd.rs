@@ -8,8 +8,8 @@ use std::sync::Arc;
 use clap::Args;
 use vigil::lists::HashList;
 use vigil::output_file::OutputFile;
-use vigil::video::ffmpeg::FfmpegOptions;
-use vigil::video::{FrameChecker, VideoError, VideoInput, VideoLists, VpdqOptions};
+use vigil::video::ffmpeg::{FfmpegError, FfmpegOptions};
+use vigil::video::{FrameChecker, OpenError, VideoError, VideoInput, VideoLists, VpdqOptions};
 use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
@@ -163,7 +163,13 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     let ffmpeg = FfmpegOptions::default()
         .downsample(args.downsample)
         .apply_rotation(args.apply_rotation);
-    let input = VideoInput::open(&args.input, &ffmpeg).map_err(|e| e.to_string())?;
+    let input = VideoInput::open(&args.input, &ffmpeg).map_err(|e| match e {
+        VideoError::Open {
+            source: OpenError::Ffmpeg(FfmpegError::NotFound),
+            ..
+        } => format!("{e}; with vigil: ffmpeg -i VIDEO -f yuv4mpegpipe - | vigil video -"),
+        e => e.to_string(),
+    })?;
     let mut checker = FrameChecker::builder(Arc::new(hasher)).dihedral(args.dihedral);
     if let Some(lists) = &lists {
         checker = checker.matcher(Arc::clone(lists.matcher()));

@@ -272,7 +272,9 @@ fn other_files_go_through_ffmpeg_or_say_how_to_install_it() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("apt-get install ffmpeg") && stderr.contains("brew install ffmpeg"),
+        stderr.contains("apt-get install ffmpeg")
+            && stderr.contains("brew install ffmpeg")
+            && stderr.contains("yuv4mpegpipe - | vigil video -"),
         "{stderr}"
     );
 

@@ -29,10 +29,10 @@ use super::sampling::FrameRate;
 use super::source::{FrameSource, SourceError, SourceFrame};
 use crate::{Frame, MAX_SIDE, PixelFormat};
 
-/// How to install ffmpeg, for error messages.
+/// How to install ffmpeg, for error messages (a front end adds its own way round it).
 pub const INSTALL_HINT: &str = "install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: \
-     brew install ffmpeg), or decode elsewhere and pipe YUV4MPEG2: ffmpeg -i VIDEO -f \
-     yuv4mpegpipe - | vigil video -";
+     brew install ffmpeg), or decode the video elsewhere and hand over its frames (a YUV4MPEG2 \
+     stream, or frames pushed to a FrameChecker)";
 
 /// Most bytes of ffmpeg's error output kept for the error message.
 const STDERR_KEPT: usize = 4096;
