@@ -55,6 +55,19 @@ pub(crate) struct BatchOutputs {
     pub stages: Option<Vec<GpuStageOutputs>>,
 }
 
+/// The buffers of one batch: inputs, each stage's output, and the scratch the DCT passes share.
+struct BatchBuffers {
+    infos: wgpu::Buffer,
+    tables: wgpu::Buffer,
+    pixels: wgpu::Buffer,
+    columns: wgpu::Buffer,
+    downsampled: wgpu::Buffer,
+    quality: wgpu::Buffer,
+    dct_mid: wgpu::Buffer,
+    dct: wgpu::Buffer,
+    hashes: wgpu::Buffer,
+}
+
 /// A submitted batch whose results are not read yet.
 pub(crate) struct InFlight {
     submission: wgpu::SubmissionIndex,
@@ -78,67 +91,24 @@ impl GpuDevice {
             return Err(GpuError::DeviceLost(reason));
         }
         let packed = PackedBatch::new(frames);
-        let n = frames.len() as u64;
-        let limit = self.max_binding();
-        for needed in [
-            packed.pixel_bytes,
-            packed.columns_words * 4,
-            packed.tables.len() as u64 * 4,
-        ] {
-            if needed > limit {
-                return Err(GpuError::TooLarge { needed, limit });
-            }
-        }
+        self.check_binding_sizes(&packed)?;
 
         let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
 
-        use wgpu::BufferUsages as Usage;
-        let readable = if capture_stages {
-            Usage::COPY_SRC
-        } else {
-            Usage::empty()
-        };
-        let infos = self.uploaded("frame_infos", bytemuck::cast_slice(&packed.infos))?;
-        let tables = self.uploaded("tables", bytemuck::cast_slice(&packed.tables))?;
-        let pixels = self.storage("pixels", packed.pixel_bytes, Usage::empty(), true);
-        {
-            let mut view = pixels
-                .slice(..)
-                .get_mapped_range_mut()
-                .map_err(|e| GpuError::Internal(e.to_string()))?;
-            packed.write_pixels(frames, |offset, bytes| {
-                view.slice(offset..offset + bytes.len())
-                    .copy_from_slice(bytes)
-            });
-        }
-        pixels.unmap();
-        let columns = self.storage("columns", packed.columns_words * 4, readable, false);
-        let downsampled = self.storage("downsampled", n * CELLS * 4, readable, false);
-        let quality = self.storage("quality", n * 4, Usage::COPY_SRC, false);
-        let dct_mid = self.storage(
-            "dct_mid",
-            n * DCT_SIDE as u64 * 64 * 4,
-            Usage::empty(),
-            false,
-        );
-        let dct = self.storage("dct", n * DCT_CELLS * 8, readable, false);
-        let hashes = self.storage("hashes", n * HASH_WORDS * 4, Usage::COPY_SRC, false);
-
-        let mut copies: Vec<&wgpu::Buffer> = vec![&hashes, &quality];
+        let buffers = self.batch_buffers(frames, &packed, capture_stages)?;
+        let mut copies: Vec<&wgpu::Buffer> = vec![&buffers.hashes, &buffers.quality];
         if capture_stages {
-            copies.extend([&columns, &downsampled, &dct]);
+            copies.extend([&buffers.columns, &buffers.downsampled, &buffers.dct]);
         }
-        let readback_size: u64 = copies.iter().map(|b| b.size()).sum();
         let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
-            size: readback_size,
-            usage: Usage::MAP_READ | Usage::COPY_DST,
+            size: copies.iter().map(|b| b.size()).sum(),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
 
-        let groups = n as u32;
         let lanes = self.tent_columns.shader.entry_points[0].workgroup_size[0];
         let widest = if fault == Some(InjectedFault::Validation) {
             self.limits.max_compute_workgroups_per_dimension + 1
@@ -150,85 +120,7 @@ impl GpuDevice {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("batch"),
             });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("pdq"),
-                timestamp_writes: None,
-            });
-            // Buffers are bound by the name the shader gives them (its declared bindings).
-            let mut run = |stage: &StagePipeline,
-                           entry: usize,
-                           buffers: &[(&str, &wgpu::Buffer)],
-                           size: [u32; 3]|
-             -> Result<(), GpuError> {
-                let mut entries = Vec::with_capacity(buffers.len());
-                for (name, buffer) in buffers {
-                    let binding = stage.shader.binding(name).ok_or_else(|| {
-                        GpuError::Internal(format!("{} has no buffer {name}", stage.shader.file))
-                    })?;
-                    entries.push(wgpu::BindGroupEntry {
-                        binding,
-                        resource: buffer.as_entire_binding(),
-                    });
-                }
-                let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: None,
-                    layout: &stage.layout,
-                    entries: &entries,
-                });
-                pass.set_pipeline(&stage.pipelines[entry]);
-                pass.set_bind_group(0, &bind_group, &[]);
-                pass.dispatch_workgroups(size[0], size[1], size[2]);
-                Ok(())
-            };
-            let side = DOWNSAMPLED as u32;
-            run(
-                &self.tent_columns,
-                0,
-                &[
-                    ("frames", &infos),
-                    ("tables", &tables),
-                    ("pixels", &pixels),
-                    ("columns", &columns),
-                ],
-                [widest, side, groups],
-            )?;
-            run(
-                &self.tent_rows,
-                0,
-                &[
-                    ("frames", &infos),
-                    ("tables", &tables),
-                    ("columns", &columns),
-                    ("downsampled", &downsampled),
-                ],
-                [1, side, groups],
-            )?;
-            run(
-                &self.quality,
-                0,
-                &[
-                    ("frames", &infos),
-                    ("downsampled", &downsampled),
-                    ("quality", &quality),
-                ],
-                [groups, 1, 1],
-            )?;
-            let dct_buffers = [
-                ("downsampled", &downsampled),
-                ("dct_matrix", &self.dct_matrix),
-                ("dct_mid", &dct_mid),
-                ("dct", &dct),
-            ];
-            run(&self.dct, 0, &dct_buffers, [1, DCT_SIDE as u32, groups])?;
-            run(&self.dct, 1, &dct_buffers, [1, 1, groups])?;
-            run(
-                &self.bits,
-                0,
-                &[("dct", &dct), ("hashes", &hashes)],
-                [ORIENTATIONS, groups, 1],
-            )?;
-        }
+        self.encode_stages(&mut encoder, &buffers, widest, frames.len() as u32)?;
         let mut offset = 0;
         for buffer in &copies {
             encoder.copy_buffer_to_buffer(buffer, 0, &readback, offset, buffer.size());
@@ -255,7 +147,7 @@ impl GpuDevice {
             submission,
             readback,
             mapped,
-            frames: n,
+            frames: frames.len() as u64,
             captured_columns: capture_stages.then(|| {
                 frames
                     .iter()
@@ -263,6 +155,147 @@ impl GpuDevice {
                     .collect()
             }),
         })
+    }
+
+    /// Refuses a batch whose largest buffer would not fit in one binding of this adapter.
+    fn check_binding_sizes(&self, packed: &PackedBatch) -> Result<(), GpuError> {
+        let limit = self.max_binding();
+        for needed in [
+            packed.pixel_bytes,
+            packed.columns_words * 4,
+            packed.tables.len() as u64 * 4,
+        ] {
+            if needed > limit {
+                return Err(GpuError::TooLarge { needed, limit });
+            }
+        }
+        Ok(())
+    }
+
+    /// The batch's buffers, with the frame descriptions, tables and pixels uploaded. The stage
+    /// outputs are readable (`COPY_SRC`) when they are to be captured.
+    fn batch_buffers(
+        &self,
+        frames: &[Frame<'_>],
+        packed: &PackedBatch,
+        capture_stages: bool,
+    ) -> Result<BatchBuffers, GpuError> {
+        use wgpu::BufferUsages as Usage;
+        let n = frames.len() as u64;
+        let readable = if capture_stages {
+            Usage::COPY_SRC
+        } else {
+            Usage::empty()
+        };
+        let infos = self.uploaded("frame_infos", bytemuck::cast_slice(&packed.infos))?;
+        let tables = self.uploaded("tables", bytemuck::cast_slice(&packed.tables))?;
+        let pixels = self.storage("pixels", packed.pixel_bytes, Usage::empty(), true);
+        {
+            let mut view = pixels
+                .slice(..)
+                .get_mapped_range_mut()
+                .map_err(|e| GpuError::Internal(e.to_string()))?;
+            packed.write_pixels(frames, |offset, bytes| {
+                view.slice(offset..offset + bytes.len())
+                    .copy_from_slice(bytes)
+            });
+        }
+        pixels.unmap();
+        let dct_mid_bytes = n * DCT_SIDE as u64 * 64 * 4;
+        Ok(BatchBuffers {
+            infos,
+            tables,
+            pixels,
+            columns: self.storage("columns", packed.columns_words * 4, readable, false),
+            downsampled: self.storage("downsampled", n * CELLS * 4, readable, false),
+            quality: self.storage("quality", n * 4, Usage::COPY_SRC, false),
+            dct_mid: self.storage("dct_mid", dct_mid_bytes, Usage::empty(), false),
+            dct: self.storage("dct", n * DCT_CELLS * 8, readable, false),
+            hashes: self.storage("hashes", n * HASH_WORDS * 4, Usage::COPY_SRC, false),
+        })
+    }
+
+    /// Records the five stages' dispatches in one compute pass; `widest` is stage 1's workgroup
+    /// count along a row, `groups` the frames.
+    fn encode_stages(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        b: &BatchBuffers,
+        widest: u32,
+        groups: u32,
+    ) -> Result<(), GpuError> {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("pdq"),
+            timestamp_writes: None,
+        });
+        let side = DOWNSAMPLED as u32;
+        let tent_columns = [
+            ("frames", &b.infos),
+            ("tables", &b.tables),
+            ("pixels", &b.pixels),
+            ("columns", &b.columns),
+        ];
+        self.dispatch(
+            &mut pass,
+            &self.tent_columns,
+            0,
+            &tent_columns,
+            [widest, side, groups],
+        )?;
+        let tent_rows = [
+            ("frames", &b.infos),
+            ("tables", &b.tables),
+            ("columns", &b.columns),
+            ("downsampled", &b.downsampled),
+        ];
+        self.dispatch(&mut pass, &self.tent_rows, 0, &tent_rows, [1, side, groups])?;
+        let quality = [
+            ("frames", &b.infos),
+            ("downsampled", &b.downsampled),
+            ("quality", &b.quality),
+        ];
+        self.dispatch(&mut pass, &self.quality, 0, &quality, [groups, 1, 1])?;
+        let dct = [
+            ("downsampled", &b.downsampled),
+            ("dct_matrix", &self.dct_matrix),
+            ("dct_mid", &b.dct_mid),
+            ("dct", &b.dct),
+        ];
+        self.dispatch(&mut pass, &self.dct, 0, &dct, [1, DCT_SIDE as u32, groups])?;
+        self.dispatch(&mut pass, &self.dct, 1, &dct, [1, 1, groups])?;
+        let bits = [("dct", &b.dct), ("hashes", &b.hashes)];
+        self.dispatch(&mut pass, &self.bits, 0, &bits, [ORIENTATIONS, groups, 1])
+    }
+
+    /// One dispatch of `stage`'s entry point `entry`, its buffers bound by the names the shader
+    /// gives them (its declared bindings).
+    fn dispatch(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        stage: &StagePipeline,
+        entry: usize,
+        buffers: &[(&str, &wgpu::Buffer)],
+        size: [u32; 3],
+    ) -> Result<(), GpuError> {
+        let mut entries = Vec::with_capacity(buffers.len());
+        for (name, buffer) in buffers {
+            let binding = stage.shader.binding(name).ok_or_else(|| {
+                GpuError::Internal(format!("{} has no buffer {name}", stage.shader.file))
+            })?;
+            entries.push(wgpu::BindGroupEntry {
+                binding,
+                resource: buffer.as_entire_binding(),
+            });
+        }
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &stage.layout,
+            entries: &entries,
+        });
+        pass.set_pipeline(&stage.pipelines[entry]);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(size[0], size[1], size[2]);
+        Ok(())
     }
 
     /// Waits for a submitted batch and reads its results.
