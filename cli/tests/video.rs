@@ -423,22 +423,7 @@ fn vpdq_lists_stay_videos_in_binary_and_refuse_dihedral() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(std::fs::read_to_string(&back).expect("text again"), first);
     for list in [&scene, &binary, &back] {
-        let output = vigil(&[
-            "video",
-            "--gate",
-            "query",
-            "--list",
-            path_str(list),
-            path_str(&video),
-        ]);
-        let stdout = text(&output.stdout);
-        let decision = stdout.lines().last().expect("a decision line");
-        // A third of the clip is in the listed scene: no match under the query gate, exit 1.
-        assert!(
-            decision.contains("no match") && decision.contains("query 33.33%"),
-            "{decision}"
-        );
-        assert_eq!(output.status.code(), Some(1), "{}", list.display());
+        assert_listed_as_a_third_of(list, &video);
     }
     let output = vigil(&[
         "video",
@@ -466,21 +451,28 @@ fn video_json_output_reads_back_as_a_video_list() {
     let first: String = json.lines().take(10).map(|l| format!("{l}\n")).collect();
     let scene = dir.path().join("scene0.jsonl");
     std::fs::write(&scene, first).expect("write list");
+    assert_listed_as_a_third_of(&scene, &video);
+}
+
+/// `list` holds the first of `video`'s three scenes as a vPDQ video: a third of the clip is in
+/// it, so vPDQ's comparison under the query gate says no match (exit 1).
+fn assert_listed_as_a_third_of(list: &std::path::Path, video: &std::path::Path) {
     let output = vigil(&[
         "video",
         "--gate",
         "query",
         "--list",
-        path_str(&scene),
-        path_str(&video),
+        path_str(list),
+        path_str(video),
     ]);
     let stdout = text(&output.stdout);
     let decision = stdout.lines().last().expect("a decision line");
     assert!(
         decision.contains("no match") && decision.contains("query 33.33%"),
-        "{decision}"
+        "{}: {decision}",
+        list.display()
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(1), "{}", list.display());
 }
 
 /// A list whose file name is not UTF-8 is named without loss in matches and decisions: two such

@@ -64,25 +64,11 @@ pub struct DecodeOptions {
     pub max_alloc: u64,
 }
 
-impl DecodeOptions {
-    /// Sets [`apply_exif`](Self::apply_exif).
-    pub fn apply_exif(mut self, apply_exif: bool) -> Self {
-        self.apply_exif = apply_exif;
-        self
-    }
-
-    /// Sets [`cpp_cli_resize`](Self::cpp_cli_resize).
-    pub fn cpp_cli_resize(mut self, cpp_cli_resize: bool) -> Self {
-        self.cpp_cli_resize = cpp_cli_resize;
-        self
-    }
-
-    /// Sets [`max_alloc`](Self::max_alloc).
-    pub fn max_alloc(mut self, max_alloc: u64) -> Self {
-        self.max_alloc = max_alloc;
-        self
-    }
-}
+option_setters!(DecodeOptions {
+    apply_exif: bool,
+    cpp_cli_resize: bool,
+    max_alloc: u64
+});
 
 impl Default for DecodeOptions {
     fn default() -> Self {

@@ -62,6 +62,23 @@
 //!
 //! How each stage computes, with its scales and bounds, is written down in [`stages`].
 
+/// Builder-style setters for an options struct's public fields: `self.field(value)` sets
+/// `field` and returns the options, so options can grow (`#[non_exhaustive]`) without breaking
+/// callers.
+macro_rules! option_setters {
+    ($options:ty { $($field:ident: $type:ty),* $(,)? }) => {
+        impl $options {
+            $(
+                #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+                pub fn $field(mut self, $field: $type) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 mod backend;
 pub mod cpu;
 pub mod decode;

@@ -74,31 +74,12 @@ impl Default for FileHashOptions {
     }
 }
 
-impl FileHashOptions {
-    /// Sets [`decode`](Self::decode).
-    pub fn decode(mut self, decode: DecodeOptions) -> Self {
-        self.decode = decode;
-        self
-    }
-
-    /// Sets [`dihedral`](Self::dihedral).
-    pub fn dihedral(mut self, dihedral: bool) -> Self {
-        self.dihedral = dihedral;
-        self
-    }
-
-    /// Sets [`memory_budget`](Self::memory_budget).
-    pub fn memory_budget(mut self, bytes: u64) -> Self {
-        self.memory_budget = bytes;
-        self
-    }
-
-    /// Sets [`stdin_dash`](Self::stdin_dash).
-    pub fn stdin_dash(mut self, stdin_dash: bool) -> Self {
-        self.stdin_dash = stdin_dash;
-        self
-    }
-}
+option_setters!(FileHashOptions {
+    decode: DecodeOptions,
+    dihedral: bool,
+    memory_budget: u64,
+    stdin_dash: bool
+});
 
 /// The hashes computed for one file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -89,19 +89,10 @@ pub struct MatchOptions {
     pub include_low_quality: bool,
 }
 
-impl MatchOptions {
-    /// Sets [`index`](Self::index).
-    pub fn index(mut self, index: IndexChoice) -> Self {
-        self.index = index;
-        self
-    }
-
-    /// Sets [`include_low_quality`](Self::include_low_quality).
-    pub fn include_low_quality(mut self, include_low_quality: bool) -> Self {
-        self.include_low_quality = include_low_quality;
-        self
-    }
-}
+option_setters!(MatchOptions {
+    index: IndexChoice,
+    include_low_quality: bool
+});
 
 /// A list that cannot be indexed as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

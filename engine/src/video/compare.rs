@@ -109,31 +109,12 @@ impl CompareOptions {
     }
 }
 
-impl CompareOptions {
-    /// Sets [`distance`](Self::distance).
-    pub fn distance(mut self, distance: u32) -> Self {
-        self.distance = distance;
-        self
-    }
-
-    /// Sets [`quality`](Self::quality).
-    pub fn quality(mut self, quality: u8) -> Self {
-        self.quality = quality;
-        self
-    }
-
-    /// Sets [`compared_percent`](Self::compared_percent).
-    pub fn compared_percent(mut self, compared_percent: f64) -> Self {
-        self.compared_percent = compared_percent;
-        self
-    }
-
-    /// Sets [`query_percent`](Self::query_percent).
-    pub fn query_percent(mut self, query_percent: f64) -> Self {
-        self.query_percent = query_percent;
-        self
-    }
-}
+option_setters!(CompareOptions {
+    distance: u32,
+    quality: u8,
+    compared_percent: f64,
+    query_percent: f64
+});
 
 impl Default for CompareOptions {
     fn default() -> Self {

@@ -21,19 +21,7 @@ pub struct VpdqOptions {
     pub prune_distance: Option<u32>,
 }
 
-impl VpdqOptions {
-    /// Sets [`seconds_per_hash`](Self::seconds_per_hash).
-    pub fn seconds_per_hash(mut self, seconds_per_hash: f64) -> Self {
-        self.seconds_per_hash = seconds_per_hash;
-        self
-    }
-
-    /// Sets [`prune_distance`](Self::prune_distance).
-    pub fn prune_distance(mut self, prune_distance: Option<u32>) -> Self {
-        self.prune_distance = prune_distance;
-        self
-    }
-}
+option_setters!(VpdqOptions { seconds_per_hash: f64, prune_distance: Option<u32> });
 
 /// What a run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
