@@ -202,8 +202,10 @@ impl fmt::Display for Degeneracy {
 }
 
 /// Files at least this large are read by all cores at once (page faults and copies in parallel).
+#[cfg(unix)]
 const PARALLEL_READ: u64 = 64 << 20;
 /// Bytes per parallel read.
+#[cfg(unix)]
 const READ_PIECE: usize = 16 << 20;
 
 /// The whole file at `path`; large files are read in pieces in parallel on Unix.

@@ -30,12 +30,21 @@ pub trait HitSink {
 }
 
 /// A SIMD kernel's copy of its queries' limits, as `u64`s on the stack (one broadcast load per
-/// query per block), taken from the caller's and given back at the end.
+/// query per block), taken from the caller's and given back at the end. Only the SIMD kernels use
+/// it, so targets without one (wasm32) build it unused.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub struct LocalLimits {
     values: [u64; QUERY_BLOCK],
     count: usize,
 }
 
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 impl LocalLimits {
     /// The limits of the first `queries` queries (at most [`QUERY_BLOCK`], and no more than
     /// `limits` holds).
