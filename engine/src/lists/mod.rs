@@ -303,6 +303,53 @@ impl HashList {
         Ok(list)
     }
 
+    /// A list built in memory from hashes and their qualities (`None`: not given), as the text
+    /// list of one `HASH[,QUALITY]` line each would parse: format [`ListFormat::HashQuality`] when
+    /// any quality is given, [`ListFormat::Hex`] otherwise, entry `i`'s id the line number
+    /// `i + 1`. For front ends that collect hashes rather than read files; `None` when
+    /// `qualities` is not as long as `hashes`, a quality is over 100, or there are more than
+    /// `u32::MAX` entries. An empty list is allowed (it never matches).
+    ///
+    /// ```
+    /// use vigil::Hash256;
+    /// use vigil::lists::{EntryId, HashList, ListFormat};
+    /// let hash: Hash256 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22".parse()?;
+    /// let list = HashList::from_hashes("added", vec![hash], vec![Some(100)]).expect("valid");
+    /// assert_eq!(list.format(), ListFormat::HashQuality);
+    /// assert_eq!(list.entry(0).map(|e| e.id), Some(EntryId::Number(1)));
+    /// # Ok::<(), vigil::ParseHashError>(())
+    /// ```
+    pub fn from_hashes(
+        name: &str,
+        hashes: Vec<Hash256>,
+        qualities: Vec<Option<u8>>,
+    ) -> Option<HashList> {
+        if qualities.len() != hashes.len() || u32::try_from(hashes.len()).is_err() {
+            return None;
+        }
+        if qualities.iter().flatten().any(|&q| q > QUALITY_MAX) {
+            return None;
+        }
+        let format = if qualities.iter().any(Option::is_some) {
+            ListFormat::HashQuality
+        } else {
+            ListFormat::Hex
+        };
+        let numbers = (1..=hashes.len() as u32).collect();
+        Some(HashList {
+            name: name.to_owned(),
+            path: None,
+            format,
+            hashes,
+            qualities: qualities
+                .into_iter()
+                .map(|q| q.unwrap_or(QUALITY_UNKNOWN))
+                .collect(),
+            ids: EntryIds::Numbers(numbers),
+            timestamps: None,
+        })
+    }
+
     /// The file the list was loaded from ([`load`](Self::load)): a front end prints this, not
     /// [`name`](Self::name), where a file name that is not UTF-8 must be shown without loss.
     pub fn path(&self) -> Option<&Path> {

@@ -410,3 +410,23 @@ fn version_1_binary_lists_still_load() {
     let message = HashList::parse("v3", &future).unwrap_err().to_string();
     assert!(message.contains("version 3"), "{message}");
 }
+
+/// A list built in memory equals the text list of the same `HASH[,QUALITY]` lines.
+#[test]
+fn lists_from_hashes_equal_their_text_lists() {
+    let a = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let b = "0000000000000000000000000000000000000000000000000000000000000001";
+    let hashes = vec![a.parse().unwrap(), b.parse().unwrap()];
+    let with_quality =
+        HashList::from_hashes("list.txt", hashes.clone(), vec![Some(90), None]).unwrap();
+    assert_eq!(with_quality, parse(&format!("{a},90\n{b}\n")).unwrap());
+    let plain = HashList::from_hashes("list.txt", hashes.clone(), vec![None, None]).unwrap();
+    assert_eq!(plain, parse(&format!("{a}\n{b}\n")).unwrap());
+    assert!(HashList::from_hashes("list.txt", hashes.clone(), vec![None]).is_none());
+    assert!(HashList::from_hashes("list.txt", hashes, vec![Some(101), None]).is_none());
+    assert!(
+        HashList::from_hashes("list.txt", Vec::new(), Vec::new())
+            .unwrap()
+            .is_empty()
+    );
+}
