@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-te = pytest.importorskip("threatexchange")
+
 from threatexchange.signal_type.index import SignalTypeIndex  # noqa: E402
 from threatexchange.signal_type.pdq.pdq_index import PDQIndex  # noqa: E402
 from threatexchange.signal_type.pdq.signal import PdqSignal  # noqa: E402

@@ -30,7 +30,9 @@ __all__ = ["compute", "compute_dihedral", "compute_float", "hash_to_vector", "ve
 def _pixels(image: np.ndarray) -> np.ndarray:
     """What pdqhash accepts: a 3-dimensional uint8 array whose first three channels are RGB
     (H×W×3, or H×W×4 with alpha ignored). vigil also takes grey ``H×W`` and ``H×W×1`` arrays,
-    which pdqhash refuses."""
+    which pdqhash refuses. One difference the other way: pdqhash also takes int8 arrays and
+    hashes their values as signed (-128..127, which no image decoder produces); vigil refuses
+    them with pdqhash's dtype error."""
     if not isinstance(image, np.ndarray):
         raise TypeError(f"Argument 'image' has incorrect type (expected numpy.ndarray, got {type(image).__name__})")
     if image.dtype != np.uint8:
