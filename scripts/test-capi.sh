@@ -51,14 +51,24 @@ else
     missing "no aarch64 target, cross compiler or qemu-user: the aarch64 C test did not run"
 fi
 
-# Phones: the crate type-checks for them (no SDK needed for `cargo check`). CPU-only, as the
-# apps ship it (and as the <= 2 MB size budget is measured).
+# Phones: the crate type-checks for them, CPU-only (as apps ship it, and as the <= 2 MB size
+# budget is measured) and with the `gpu` feature (wgpu: Vulkan on Android, Metal on iOS).
+# `cargo check` needs no SDK but runs build scripts: blake3's compiles a NEON C file, for which
+# scripts/capi-phone-cc.sh stands in for the NDK's and Xcode's clang (and SDKROOT for xcrun).
 echo "== capi: cargo check for Android and iOS"
 installed() { rustup target list --installed 2>/dev/null | grep -qx "$1"; }
+phone_cc="$PWD/scripts/capi-phone-cc.sh"
+no_sdk="$PWD/target/capi-no-sdk"
+mkdir -p "$no_sdk"
 for target in aarch64-linux-android aarch64-apple-ios aarch64-apple-ios-sim; do
-    installed "$target" || rustup target add "$target" || true
+    installed "$target" || { rustup target add "$target" 2>&1 | head -n 4; } || true
     if installed "$target"; then
-        cargo check --locked --target "$target" -p vigil-capi --no-default-features
+        var=${target//-/_}
+        for features in --no-default-features ""; do
+            # shellcheck disable=SC2086 # $features is one flag or none
+            env "CC_$var=$phone_cc" "AR_$var=aarch64-linux-gnu-ar" SDKROOT="$no_sdk" \
+                cargo check --locked --target "$target" -p vigil-capi $features
+        done
     elif [ "$target" = aarch64-apple-ios-sim ]; then
         # The Rust distribution this project's machines reach answers 404 for this target's
         # standard library (2026-12-02): it cannot be installed here, which no change in this
