@@ -1,4 +1,5 @@
-# Sourced by scripts/test and scripts/demo: installing Debian packages when they are missing.
+# Sourced by scripts/test, scripts/demo and the front ends' test scripts: installing Debian packages when they are
+# missing, and `missing` for a tool that cannot be had.
 
 # apt_install WHY PACKAGE...: installs the packages with apt-get (through sudo when not root),
 # refreshing the package index once per run; fails (status 1) when there is no apt-get or the
@@ -18,4 +19,14 @@ apt_install() {
         VIGIL_APT_UPDATED=1
     fi
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "$@" >/dev/null
+}
+
+# A tool that cannot be had: a failure under CI=true (nothing may skip there), else a warning and
+# the caller skips the step.
+missing() {
+    if [ "${CI:-}" = "true" ]; then
+        echo "vigil: $1, and CI=true: failing" >&2
+        exit 1
+    fi
+    echo "vigil: WARNING: $1; skipped" >&2
 }

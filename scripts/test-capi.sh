@@ -12,13 +12,6 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/apt-install.sh
 . scripts/apt-install.sh
 
-missing() {
-    if [ "${CI:-}" = "true" ]; then
-        echo "vigil: $1, and CI=true: failing" >&2
-        exit 1
-    fi
-    echo "vigil: WARNING: $1; skipped" >&2
-}
 
 out=target/capi-c
 mkdir -p "$out"

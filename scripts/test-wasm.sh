@@ -10,14 +10,6 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/apt-install.sh
 . scripts/apt-install.sh
 
-# A tool that cannot be had: a failure under CI=true, else a warning and the step is skipped.
-missing() {
-    if [ "${CI:-}" = "true" ]; then
-        echo "vigil: $1, and CI=true: failing" >&2
-        exit 1
-    fi
-    echo "vigil: WARNING: $1; skipped" >&2
-}
 
 node_major() { node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
