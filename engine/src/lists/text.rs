@@ -388,9 +388,21 @@ fn parse_dihedral_line(line: &[u8]) -> LineResult<Row<'_>> {
 
 /// A JSON Lines record: `{"hash":...}` with optional `"quality"`, `"id"`, `"path"`, `"frame"`.
 fn parse_json_line(line: &[u8]) -> LineResult<Row<'static>> {
+    json_row(&json_record(line)?, line)
+}
+
+/// A JSON Lines record: one object.
+fn json_record(line: &[u8]) -> LineResult<serde_json::Map<String, serde_json::Value>> {
+    serde_json::from_slice(line)
+        .map_err(|e| format!("expected a JSON object on one line ({e}): {}", shown(line)))
+}
+
+/// The entry of a [`parse_json_line`] record, `line` being its text (for messages).
+fn json_row(
+    record: &serde_json::Map<String, serde_json::Value>,
+    line: &[u8],
+) -> LineResult<Row<'static>> {
     use serde_json::Value;
-    let record: serde_json::Map<String, Value> = serde_json::from_slice(line)
-        .map_err(|e| format!("expected a JSON object on one line ({e}): {}", shown(line)))?;
     if let Some(kind) = record.get("type") {
         return Err(format!(
             "a record of type {kind} (the output of vigil match or vigil video --list), not a \
@@ -464,7 +476,8 @@ fn is_json_video_frame(line: &[u8]) -> bool {
 /// A line of a JSON video list: a [`parse_json_line`] record whose frame number and timestamp
 /// (seconds) are required, as in a vPDQ line.
 fn parse_json_frame(line: &[u8]) -> LineResult<Row<'static>> {
-    let mut row = parse_json_line(line)?;
+    let record = json_record(line)?;
+    let mut row = json_row(&record, line)?;
     if row.frame.is_none() || row.id.is_some() {
         return Err(format!(
             "expected a video frame {{\"frame\":..,\"quality\":..,\"hash\":..,\"timestamp\":..}} \
@@ -472,15 +485,12 @@ fn parse_json_frame(line: &[u8]) -> LineResult<Row<'static>> {
             shown(line)
         ));
     }
-    let record: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    let seconds = record
+    let millis = record
         .get("timestamp")
         .and_then(serde_json::Value::as_f64)
-        .filter(|s| s.is_finite() && *s >= 0.0)
+        .and_then(millis_of_seconds)
         .ok_or_else(|| format!("expected a timestamp in seconds, got {}", shown(line)))?;
-    // Saturates past 584 million years.
-    row.millis = Some((seconds * 1000.0).round() as u64);
+    row.millis = Some(millis);
     Ok(row)
 }
 
@@ -539,19 +549,24 @@ fn parse_vpdq_line(line: &[u8]) -> LineResult<Row<'_>> {
         .map_err(|_| format!("expected a frame number, got {}", shown(frame)))?;
     let quality = quality_of(quality)?;
     let hash = hash_of(hash)?;
-    let seconds = utf8(timestamp, "timestamp")?
+    let millis = utf8(timestamp, "timestamp")?
         .parse::<f64>()
         .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
+        .and_then(millis_of_seconds)
         .ok_or_else(|| format!("expected a timestamp in seconds, got {}", shown(timestamp)))?;
     Ok(Row {
         hash,
         quality: Some(quality),
         frame: Some(frame),
         id: None,
-        // Saturates past 584 million years.
-        millis: Some((seconds * 1000.0).round() as u64),
+        millis: Some(millis),
     })
+}
+
+/// A timestamp in seconds as whole milliseconds; `None` unless finite and ≥ 0.
+fn millis_of_seconds(seconds: f64) -> Option<u64> {
+    // Saturates past 584 million years.
+    (seconds.is_finite() && seconds >= 0.0).then(|| (seconds * 1000.0).round() as u64)
 }
 
 fn parse_csv_row(line: &[u8], columns: Columns) -> LineResult<Row<'_>> {

@@ -7,7 +7,7 @@
 //! frames, and whether the video was whole.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
@@ -110,7 +110,7 @@ impl VideoInput {
         let mut file = File::open(input).map_err(|e| open_error(e.into()))?;
         let mut magic = [0u8; 10];
         if file.read_exact(&mut magic).is_ok() && &magic == b"YUV4MPEG2 " {
-            let file = File::open(input).map_err(|e| open_error(e.into()))?;
+            file.rewind().map_err(|e| open_error(e.into()))?;
             let reader = Y4mReader::new(Box::new(file) as Box<dyn Read + Send>)
                 .map_err(|e| open_error(e.into()))?;
             return Ok(Self::y4m(name, reader, options));
