@@ -17,9 +17,10 @@ out=target/capi-c
 mkdir -p "$out"
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -O1 -I capi/include)
 
-# The test profile (as `cargo test`): the dependencies `cargo test --workspace` built are reused.
+# The dev profile, whose settings are the test profile's: the dependencies `cargo test --workspace`
+# built are reused.
 echo "== capi: the C test against libvigil.so (x86_64)"
-cargo build --locked --profile test -p vigil-capi
+cargo build --locked -p vigil-capi
 cc "${cflags[@]}" capi/tests/c/test_vigil.c -o "$out/test_vigil" -L target/debug -lvigil \
     -Wl,-rpath,"$PWD/target/debug"
 "$out/test_vigil" golden
@@ -35,7 +36,7 @@ if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || ! command -v qemu-aarch
 fi
 if $aarch64_ready; then
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-    cargo build --locked --profile test --target aarch64-unknown-linux-gnu -p vigil-capi \
+    cargo build --locked --target aarch64-unknown-linux-gnu -p vigil-capi \
         --no-default-features
     aarch64-linux-gnu-gcc "${cflags[@]}" capi/tests/c/test_vigil.c -o "$out/test_vigil-aarch64" \
         target/aarch64-unknown-linux-gnu/debug/libvigil.a -lpthread -ldl -lm
@@ -53,23 +54,38 @@ installed() { rustup target list --installed 2>/dev/null | grep -qx "$1"; }
 phone_cc="$PWD/scripts/capi-phone-cc.sh"
 no_sdk="$PWD/target/capi-no-sdk"
 mkdir -p "$no_sdk"
-for target in aarch64-linux-android aarch64-apple-ios aarch64-apple-ios-sim; do
+# check_phone TARGET [CARGO FLAGS...]: `cargo check` of the crate for TARGET, CPU-only and with gpu.
+check_phone() {
+    local target=$1 var=${1//-/_} features
+    shift
+    for features in --no-default-features ""; do
+        # shellcheck disable=SC2086 # $features is one flag or none
+        env "CC_$var=$phone_cc" "AR_$var=aarch64-linux-gnu-ar" SDKROOT="$no_sdk" \
+            cargo check --locked --target "$target" -p vigil-capi $features "$@"
+    done
+}
+for target in aarch64-linux-android aarch64-apple-ios; do
     installed "$target" || { rustup target add "$target" 2>&1 | head -n 4; } || true
     if installed "$target"; then
-        var=${target//-/_}
-        for features in --no-default-features ""; do
-            # shellcheck disable=SC2086 # $features is one flag or none
-            env "CC_$var=$phone_cc" "AR_$var=aarch64-linux-gnu-ar" SDKROOT="$no_sdk" \
-                cargo check --locked --target "$target" -p vigil-capi $features
-        done
-    elif [ "$target" = aarch64-apple-ios-sim ]; then
-        # The Rust distribution this project's machines reach answers 404 for this target's
-        # standard library (2026-12-02): it cannot be installed here, which no change in this
-        # repository can fix. Said loudly; the device target aarch64-apple-ios, the same
-        # architecture and OS family, is checked and required.
-        echo "vigil: WARNING: the Rust target $target cannot be installed from this machine's" \
-            "Rust distribution: the crate was NOT checked for the iOS simulator" >&2
+        check_phone "$target"
     else
         missing "the Rust target $target could not be installed: the crate was not checked for it"
     fi
 done
+# The iOS simulator: the Rust distribution this project's machines reach answers 404 for the
+# prebuilt standard library of aarch64-apple-ios-sim, so where it cannot be installed, the standard
+# library is type-checked from source (rust-src, through cargo's -Zbuild-std, which a stable
+# toolchain allows under RUSTC_BOOTSTRAP=1) for that target alongside the crate.
+sim=aarch64-apple-ios-sim
+installed "$sim" || { rustup target add "$sim" 2>&1 | head -n 4; } || true
+if installed "$sim"; then
+    check_phone "$sim"
+else
+    rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
+        rustup component add rust-src 2>&1 | tail -n 2 || true
+    if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+        RUSTC_BOOTSTRAP=1 check_phone "$sim" -Zbuild-std=std,panic_unwind
+    else
+        missing "neither the Rust target $sim nor rust-src could be installed: the crate was not checked for the iOS simulator"
+    fi
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# vigil's Python package (python/): builds the wheel once (in the test profile, whose dependencies
-# `cargo test --workspace` has built, so CI compiles no second profile; with the gpu and turbojpeg
+# vigil's Python package (python/): builds the wheel once (in the dev profile, whose settings are the
+# test profile's, so the dependencies `cargo test --workspace` built are reused; with the gpu and turbojpeg
 # features; a local wheel that links the system libturbojpeg, so no auditwheel repair) into
 # target/wheels, installs it into the Python virtual environment scripts/test
 # already uses (target/python-venv) with what the tests compare against (pdqhash,
@@ -30,9 +30,11 @@ if ! "$venv/bin/python" -c "import vpdq" 2>/dev/null &&
     echo "vigil: WARNING: Meta's vpdq could not be built (it needs ffmpeg's -dev packages)" >&2
 fi
 
-echo "== Python package: build the wheel (test profile, gpu + turbojpeg)"
+echo "== Python package: build the wheel (dev profile, gpu + turbojpeg)"
 rm -rf target/wheels
-"$venv/bin/maturin" build --profile test --locked -m python/Cargo.toml --features turbojpeg \
+# (Not maturin's `--profile test`: `cargo rustc` builds a test harness in that profile, an
+# executable Python cannot load.)
+"$venv/bin/maturin" build --locked -m python/Cargo.toml --features turbojpeg \
     --auditwheel skip -i "$venv/bin/python" --out target/wheels
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     target/wheels/vigil-*.whl
