@@ -175,7 +175,7 @@ typedef struct {
 
 // Settings of a matcher (`vigil::matcher::MatchOptions`).
 typedef struct {
-  // Non-zero: also match queries of quality under 50 (`vigil::matcher::MIN_QUERY_QUALITY`).
+  // Non-zero: also match queries of quality under 50 (`vigil::MIN_QUALITY`).
   // Default 0: such a query is not matched and its results say `low_quality`.
   uint8_t include_low_quality;
 } VigilMatcherOptions;

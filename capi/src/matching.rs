@@ -19,7 +19,7 @@ pub const VIGIL_MAX_THRESHOLD: u32 = 256;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VigilMatcherOptions {
-    /// Non-zero: also match queries of quality under 50 (`vigil::matcher::MIN_QUERY_QUALITY`).
+    /// Non-zero: also match queries of quality under 50 (`vigil::MIN_QUALITY`).
     /// Default 0: such a query is not matched and its results say `low_quality`.
     pub include_low_quality: u8,
 }
@@ -102,7 +102,12 @@ pub unsafe extern "C" fn vigil_matcher_new(
         // SAFETY: forwarded to the caller.
         let out = unsafe { self::out(out, "out") }?;
         let options = unsafe { options.as_ref() }.copied().unwrap_or_default();
-        let options = MatchOptions::default().include_low_quality(options.include_low_quality != 0);
+        let min_quality = if options.include_low_quality != 0 {
+            0
+        } else {
+            engine::MIN_QUALITY
+        };
+        let options = MatchOptions::default().min_quality(min_quality);
         *out = Box::into_raw(Box::new(VigilMatcher {
             inner: RwLock::new(Matcher::new(options)),
         }));

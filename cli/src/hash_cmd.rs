@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use vigil::decode::DecodeOptions;
-use vigil::files::{FileHashOptions, HashedFile, hash_files};
+use vigil::files::{FileHashOptions, HashedFile, Progress, hash_files};
 use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
 use crate::output::{self, Format, output_stop, path_field};
-use crate::progress::Progress;
+use crate::progress::ProgressLine;
 use crate::{Outcome, report_error};
 
 /// Most worker threads `-j` takes: more only cost time (5000 threads took 26 s to start for
@@ -40,7 +40,7 @@ Output:
   A file that fails gets {\"path\":...,\"error\":\"...\"} on stdout, in its place in the order,
   as well as the usual message on stderr.
 
-Progress: on a terminal, stderr shows files done, files/s and errors after the first second
+Progress: on a terminal, stderr shows files done, files/s, MB/s read and errors after the first second
 (not with TERM=dumb; plain with NO_COLOR).
 
 Errors:
@@ -168,12 +168,14 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         Format::Text
     };
     let mut out = BufWriter::new(io::stdout().lock());
+    // Failures reported so far (the exit status); `progress` counts whole chunks, for the line.
     let mut failed = 0u64;
-    let mut progress = Progress::on_stderr("vigil hash");
+    let mut progress = Progress::start();
+    let mut line = ProgressLine::on_stderr("vigil hash");
     let flow = hash_files(&pool, &hasher, &args.paths, &options, |results| {
         // Erased while lines and messages are written, so that they do not mix with it.
-        progress.clear();
-        for HashedFile { path, result } in &results {
+        line.clear();
+        for HashedFile { path, result, .. } in &results {
             let written = match result {
                 Ok(hashes) => output::write_hashes(&mut out, format, path, hashes),
                 Err(message) => {
@@ -192,12 +194,19 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         if let Some(stop) = output_stop(out.flush()) {
             return ControlFlow::Break(stop);
         }
-        progress.advance(results.len() as u64, |done, rate| {
-            format!("{done} files, {rate:.1} files/s, {failed} errors")
+        progress.record(&results);
+        line.draw(|| {
+            format!(
+                "{} files, {:.1} files/s, {:.1} MB/s, {} errors",
+                progress.files(),
+                progress.files_per_second(),
+                progress.bytes_per_second() / 1e6,
+                progress.failed()
+            )
         });
         ControlFlow::Continue(())
     });
-    progress.clear();
+    line.clear();
     let failed = failed > 0;
     let outcome = if failed {
         Outcome::SomeFailed

@@ -7,12 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
-use vigil::Hash256;
 use vigil::files::{HashedFile, hash_files};
 use vigil::lists::HashList;
-use vigil::matcher::{
-    IndexChoice, MIN_QUERY_QUALITY, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
-};
+use vigil::matcher::{IndexChoice, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome};
+use vigil::{Hash256, MIN_QUALITY};
 
 use crate::engine_values::engine_value;
 use crate::hash_cmd::HashingArgs;
@@ -196,11 +194,13 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
 
 /// Loads every `--list` into a matcher, reporting degenerate entries on stderr.
 fn load_lists(args: &MatchArgs) -> Result<Matcher, String> {
-    let mut matcher = Matcher::new(
-        MatchOptions::default()
-            .index(args.index)
-            .include_low_quality(args.include_low_quality),
-    );
+    let mut matcher = Matcher::new(MatchOptions::default().index(args.index).min_quality(
+        if args.include_low_quality {
+            0
+        } else {
+            MIN_QUALITY
+        },
+    ));
     for list_arg in &args.lists {
         let list = HashList::load(&list_arg.path).map_err(|e| e.to_string())?;
         let name = list.name().to_owned();
@@ -278,7 +278,7 @@ fn match_images(
         .collect();
     let hashed: Vec<Query> = queries.iter().flatten().copied().collect();
     let mut outcomes = pool.install(|| matcher.match_queries(&hashed)).into_iter();
-    for (HashedFile { path, result }, query) in results.iter().zip(&queries) {
+    for (HashedFile { path, result, .. }, query) in results.iter().zip(&queries) {
         let name = QueryName::path(path);
         match (query, result) {
             (Some(query), _) => match outcomes.next() {
@@ -386,7 +386,7 @@ impl MatchWriter<'_> {
             QueryOutcome::LowQuality(quality) => {
                 self.flush()?;
                 report_error(&format!(
-                    "{}: quality {quality} is under {MIN_QUERY_QUALITY}: too featureless to \
+                    "{}: quality {quality} is under {MIN_QUALITY}: too featureless to \
                      match (--include-low-quality matches it anyway)",
                     name.field
                 ));
@@ -398,7 +398,7 @@ impl MatchWriter<'_> {
                     query_escaped: name.escaped,
                     query_hash: query_hash.to_string(),
                     quality: *quality,
-                    reason: format!("quality under {MIN_QUERY_QUALITY}"),
+                    reason: format!("quality under {MIN_QUALITY}"),
                 };
                 self.write(|out| write_json(out, &line))
             }

@@ -3,7 +3,7 @@
 //! Drawn only when stderr is a terminal and `TERM` is not `dumb`; the command's name in bold
 //! unless `NO_COLOR` is set (to anything but empty). First drawn after a second (a short run
 //! shows nothing), then redrawn at most 10 times a second, in place (`\r`, erase to the end of
-//! the line); [`Progress::clear`] erases it before other output and at the end.
+//! the line); [`ProgressLine::clear`] erases it before other output and at the end.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ const FIRST_DRAWN_AFTER: Duration = Duration::from_secs(1);
 const REDRAWN_EVERY: Duration = Duration::from_millis(100);
 
 /// A progress line on stderr; see the [module](self) documentation.
-pub struct Progress {
+pub struct ProgressLine {
     label: &'static str,
     enabled: bool,
     colour: bool,
@@ -26,11 +26,11 @@ pub struct Progress {
     done: u64,
 }
 
-impl Progress {
+impl ProgressLine {
     /// A progress line for the command `label` (`"vigil hash"`), enabled as the module says.
-    pub fn on_stderr(label: &'static str) -> Progress {
+    pub fn on_stderr(label: &'static str) -> ProgressLine {
         let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
-        Progress {
+        ProgressLine {
             label,
             enabled: io::stderr().is_terminal() && !dumb,
             colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -45,6 +45,17 @@ impl Progress {
     /// done so far and per second, and returns the text after the label.
     pub fn advance(&mut self, items: u64, describe: impl FnOnce(u64, f64) -> String) {
         self.done += items;
+        let (done, started) = (self.done, self.started);
+        self.draw(|| {
+            describe(
+                done,
+                done as f64 / started.elapsed().as_secs_f64().max(1e-9),
+            )
+        });
+    }
+
+    /// Redraws the line with the text `describe` returns (after the label) if it is due.
+    pub fn draw(&mut self, describe: impl FnOnce() -> String) {
         if !self.enabled {
             return;
         }
@@ -60,13 +71,12 @@ impl Progress {
         }
         self.last_drawn = Some(now);
         self.shown = true;
-        let rate = self.done as f64 / elapsed.as_secs_f64().max(1e-9);
         let (bold, plain) = if self.colour {
             ("\x1b[1m", "\x1b[0m")
         } else {
             ("", "")
         };
-        let text = describe(self.done, rate);
+        let text = describe();
         let _ = write!(
             io::stderr().lock(),
             "\r{bold}{}{plain}: {text}\x1b[K",

@@ -14,7 +14,7 @@ use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
 use crate::output::{Destination, OutputStop, path_field};
-use crate::progress::Progress;
+use crate::progress::ProgressLine;
 use crate::video_compare_cmd::{DecisionArgs, decision_outcome};
 use crate::video_output::VideoWriter;
 use crate::{Outcome, report_error};
@@ -178,10 +178,9 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         vpdq_out,
         matches_out: BufWriter::new(io::stdout()),
         json: args.json,
-        tally: lists.as_ref().map(|lists| lists.tally(decision.quality)),
-        quality: decision.quality,
+        tally: lists.as_ref().map(|lists| lists.tally(&decision)),
         stop: None,
-        progress: Progress::on_stderr("vigil video"),
+        progress: ProgressLine::on_stderr("vigil video"),
     };
     let run = input.hash(checker, &options, |hashed| writer.frame(hashed));
     writer.progress.clear();
@@ -197,7 +196,8 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         }) => {
             writer.finish_output()?;
             report_error(&format!(
-                "{input}: {source} (after {} frames; their hashes were written)",
+                "{}: {source} (after {} frames; their hashes were written)",
+                input.display(),
                 summary.frames_read
             ));
             return Ok(Outcome::SomeFailed);
@@ -207,7 +207,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     if run.stopped_early {
         return Ok(Outcome::Success);
     }
-    let matched = writer.decisions(&decision)?;
+    let matched = writer.decisions()?;
     writer.finish_output()?;
     if let Some(message) = run.damage {
         // A damaged file ffmpeg decoded around: every frame it gave was hashed and is reported

@@ -92,7 +92,7 @@ impl DecisionArgs {
         let defaults = CompareOptions::with_gate(self.gate);
         defaults
             .distance(self.distance)
-            .quality(self.quality)
+            .min_quality(self.quality)
             .compared_percent(self.pc.unwrap_or(defaults.compared_percent))
             .query_percent(self.pq.unwrap_or(defaults.query_percent))
     }
@@ -139,7 +139,7 @@ fn write_comparison(
     options: &CompareOptions,
     r: &VideoComparison,
 ) -> io::Result<()> {
-    let q = options.quality;
+    let q = options.min_quality;
     writeln!(
         out,
         "query {query}: {:.2}% ({} of {} distinct hashes of quality >= {q} matched)",
@@ -171,10 +171,12 @@ pub fn decision_text(options: &CompareOptions, r: &VideoComparison) -> String {
         options.query_percent,
         options.gate.name(),
         options.distance,
-        options.quality
+        options.min_quality
     )
 }
 
+/// A comparison as one JSON object: the two lists' names, then the engine's result and settings
+/// (the `serde` feature's shapes).
 #[derive(Serialize)]
 struct JsonComparison<'a> {
     query: Cow<'a, str>,
@@ -183,26 +185,18 @@ struct JsonComparison<'a> {
     compared: Cow<'a, str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     compared_escaped: bool,
-    query_percent: f64,
-    compared_percent: f64,
-    query_hashes: usize,
-    query_matched: usize,
-    compared_hashes: usize,
-    compared_matched: usize,
-    gate: &'static str,
-    compared_threshold: f64,
-    query_threshold: f64,
-    distance: u32,
-    quality: u8,
-    is_match: bool,
+    #[serde(flatten)]
+    result: &'a VideoComparison,
+    #[serde(flatten)]
+    options: &'a CompareOptions,
 }
 
 impl<'a> JsonComparison<'a> {
     fn new(
         query: &'a HashList,
         compared: &'a HashList,
-        options: &CompareOptions,
-        r: &VideoComparison,
+        options: &'a CompareOptions,
+        result: &'a VideoComparison,
     ) -> Self {
         let (query, compared) = (ListName::of(query), ListName::of(compared));
         JsonComparison {
@@ -210,18 +204,8 @@ impl<'a> JsonComparison<'a> {
             query_escaped: query.escaped,
             compared: compared.json,
             compared_escaped: compared.escaped,
-            query_percent: r.query_percent,
-            compared_percent: r.compared_percent,
-            query_hashes: r.query_hashes,
-            query_matched: r.query_matched,
-            compared_hashes: r.compared_hashes,
-            compared_matched: r.compared_matched,
-            gate: options.gate.name(),
-            compared_threshold: options.compared_percent,
-            query_threshold: options.query_percent,
-            distance: options.distance,
-            quality: options.quality,
-            is_match: r.is_match,
+            result,
+            options,
         }
     }
 }
@@ -251,6 +235,6 @@ mod tests {
             (options.compared_percent, options.query_percent),
             (0.0, 50.0)
         );
-        assert_eq!((options.distance, options.quality), (20, 60));
+        assert_eq!((options.distance, options.min_quality), (20, 60));
     }
 }

@@ -8,14 +8,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use vigil::matcher::Matcher;
-use vigil::video::{
-    CompareOptions, DecisionTally, FrameMatches, HashedFrame, Seconds3, VpdqFeature,
-};
+use vigil::video::{DecisionTally, FrameMatches, HashedFrame, Seconds3, VpdqFeature};
 
 use crate::output::{
     Destination, ListName, OutputStop, csv_field, output_stop, write_json, written_or_closed,
 };
-use crate::progress::Progress;
+use crate::progress::ProgressLine;
 use crate::video_compare_cmd::decision_text;
 
 /// Writes frames as they come, and the decisions at the end.
@@ -25,11 +23,9 @@ pub struct VideoWriter {
     pub json: bool,
     /// With lists: the frames counted for the decisions.
     pub tally: Option<DecisionTally>,
-    /// F: frames of lower quality match nothing.
-    pub quality: u8,
     /// Why output stopped: `Ok` for a closed stdout (stop quietly).
     pub stop: Option<OutputStop>,
-    pub progress: Progress,
+    pub progress: ProgressLine,
 }
 
 #[derive(Serialize)]
@@ -72,6 +68,13 @@ struct JsonVideoComparison {
 }
 
 impl VideoWriter {
+    /// F: frames of lower quality match nothing.
+    fn min_quality(&self) -> u8 {
+        self.tally
+            .as_ref()
+            .map_or(vigil::MIN_QUALITY, |tally| tally.options().min_quality)
+    }
+
     pub fn frame(&mut self, hashed: &HashedFrame<'_>) -> ControlFlow<()> {
         let (frame, timestamp) = (hashed.feature.frame, hashed.feature.timestamp);
         self.progress.advance(1, |done, rate| {
@@ -150,7 +153,7 @@ impl VideoWriter {
                 feature: *feature,
                 skipped: counted
                     .low_quality
-                    .then(|| format!("quality under {}", self.quality)),
+                    .then(|| format!("quality under {}", self.min_quality())),
                 matches: json_matches,
             };
             write_json(&mut self.matches_out, &line)?;
@@ -159,11 +162,12 @@ impl VideoWriter {
     }
 
     /// Writes each list's decision; whether any list matched.
-    pub fn decisions(&mut self, options: &CompareOptions) -> Result<bool, String> {
+    pub fn decisions(&mut self) -> Result<bool, String> {
         let Some(tally) = &self.tally else {
             return Ok(false);
         };
-        let decisions = tally.decide(options);
+        let options = *tally.options();
+        let decisions = tally.decide();
         let mut any = false;
         let matcher = Arc::clone(tally.lists().matcher());
         for decided in &decisions {
@@ -192,7 +196,7 @@ impl VideoWriter {
                 write_json(&mut self.matches_out, &line)
             } else {
                 let text = match &decided.comparison {
-                    Some(c) => decision_text(options, c),
+                    Some(c) => decision_text(&options, c),
                     None => format!(
                         "{} ({} of {} frames matched an image of the list)",
                         if decided.is_match {

@@ -150,10 +150,15 @@ fn read_whole(path: &Path, bytes: &mut Vec<u8>) -> Result<()> {
 
 /// Decodes an image held in memory; `name` labels errors, and its extension names the format of
 /// a TGA image.
-pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result<DecodedImage> {
+pub fn decode_bytes(
+    bytes: &[u8],
+    name: impl AsRef<Path>,
+    options: &DecodeOptions,
+) -> Result<DecodedImage> {
+    let name = name.as_ref();
     let hint = ImageFormat::from_path(name).ok();
     decode_slice(bytes, hint, options).map_err(|message| Error::Decode {
-        path: name.into(),
+        path: name.to_owned(),
         message,
     })
 }
@@ -163,7 +168,18 @@ pub fn decode_bytes(bytes: &[u8], name: &str, options: &DecodeOptions) -> Result
 /// say why). Callers decoding many files at once use it to bound their memory in total, as
 /// [`DecodeOptions::max_alloc`] bounds it per file.
 pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
-    let mut reader = BufReader::new(File::open(path).ok()?);
+    let reader = BufReader::new(File::open(path).ok()?);
+    estimate(reader, ImageFormat::from_path(path).ok())
+}
+
+/// [`decoded_bytes_estimate`] of an image held in memory; `name`'s extension names the format
+/// of a TGA image, as in [`decode_bytes`].
+pub fn decoded_bytes_estimate_of(bytes: &[u8], name: impl AsRef<Path>) -> Option<u64> {
+    estimate(Cursor::new(bytes), ImageFormat::from_path(name).ok())
+}
+
+/// What decoding the image `reader` holds would allocate at its peak, from its header.
+fn estimate<R: BufRead + Seek>(mut reader: R, hint: Option<ImageFormat>) -> Option<u64> {
     let head = head(&mut reader).ok()?;
     if let Some(kind) = heif::sniff(&head) {
         let mut bytes = Vec::new();
@@ -171,7 +187,6 @@ pub fn decoded_bytes_estimate(path: &Path) -> Option<u64> {
         let (width, height) = guarded(|| heif::dimensions(&bytes, kind)).ok()??;
         return Some(heif::bytes_needed(width, height));
     }
-    let hint = ImageFormat::from_path(path).ok();
     guarded(|| Some(bytes_needed(&open_decoder(reader, hint, u64::MAX).ok()?.0)))
         .ok()
         .flatten()

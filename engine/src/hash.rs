@@ -143,6 +143,13 @@ impl Dihedral {
     }
 }
 
+/// The quality under which a hash is too featureless to mean much (PDQ practice: 50), and the
+/// one default of every quality floor in vigil: queries the [`Matcher`](crate::matcher::Matcher)
+/// matches ([`MatchOptions::min_quality`](crate::matcher::MatchOptions::min_quality)), the hashes
+/// a vPDQ comparison counts ([`CompareOptions::min_quality`](crate::video::CompareOptions::min_quality), `F`)
+/// and the frames a video decision counts ([`VideoLists::tally`](crate::video::VideoLists::tally)).
+pub const MIN_QUALITY: u8 = 50;
+
 /// A PDQ hash with its quality score (0..=100).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

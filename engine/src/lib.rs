@@ -8,7 +8,7 @@
 //! | layer | what | start at |
 //! |---|---|---|
 //! | front ends | the `vigil` CLI; Python, C and WebAssembly bindings | (other crates) |
-//! | pipelines | files and folders; videos and their per-list decisions | [`files::hash_files`], [`video::VideoInput`], [`video::VideoLists`] |
+//! | pipelines | files, folders, bytes and readers; videos and their per-list decisions | [`files::hash_files`], [`files::hash_sources`], [`video::VideoInput`], [`video::VideoLists`] |
 //! | backends | CPU (rayon) and GPU (WGSL through wgpu), bit-identical | [`BatchHasher`] |
 //! | stages | the integer arithmetic of each PDQ step, written once | [`stages`] |
 //! | frames | decoded pixels of any layout | [`Frame`], [`decode`] |
@@ -44,8 +44,8 @@
 //! # Ok::<(), vigil::Error>(())
 //! ```
 //!
-//! Pipelines: image files through [`decode`] one at a time or [`files::hash_files`] for folders
-//! (examples there); videos through [`video::hash_video_file`] or [`video::VideoInput`], decided
+//! Pipelines: image files through [`decode`] one at a time, [`files::hash_files`] for folders
+//! and [`files::hash_sources`] for images in memory or on readers (examples there); videos through [`video::hash_video_file`] or [`video::VideoInput`], decided
 //! per list by [`video::VideoLists`]. Beside them, lists and the matcher:
 //!
 //! ```
@@ -106,7 +106,7 @@ pub use backend::{ActiveBackend, Backend, BatchHasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
 pub use error::{Error, Result};
 pub use frame::{Frame, MAX_SIDE, PixelFormat};
-pub use hash::{Dihedral, DihedralHashes, Hash256, ParseHashError, PdqHash};
+pub use hash::{Dihedral, DihedralHashes, Hash256, MIN_QUALITY, ParseHashError, PdqHash};
 
 /// The README's library example, compiled with the doc tests.
 #[doc = include_str!("../../README.md")]

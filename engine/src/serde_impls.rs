@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::video::VpdqFeature;
+use crate::video::{CompareOptions, Gate, VpdqFeature};
 use crate::{Dihedral, DihedralHashes, Hash256};
 
 impl Serialize for Hash256 {
@@ -43,6 +43,26 @@ impl Serialize for DihedralHashes {
             map.serialize_entry(orientation.name(), &self.get(orientation))?;
         }
         map.end()
+    }
+}
+
+impl Serialize for Gate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// The settings a video comparison reports beside its result: `{gate, compared_threshold,
+/// query_threshold, distance, quality}` (`quality` is F, [`CompareOptions::min_quality`]).
+impl Serialize for CompareOptions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut record = serializer.serialize_struct("CompareOptions", 5)?;
+        record.serialize_field("gate", &self.gate)?;
+        record.serialize_field("compared_threshold", &self.compared_percent)?;
+        record.serialize_field("query_threshold", &self.query_percent)?;
+        record.serialize_field("distance", &self.distance)?;
+        record.serialize_field("quality", &self.min_quality)?;
+        record.end()
     }
 }
 

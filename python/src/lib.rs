@@ -575,7 +575,11 @@ impl Matcher {
         };
         let options = MatchOptions::default()
             .index(index)
-            .include_low_quality(include_low_quality);
+            .min_quality(if include_low_quality {
+                0
+            } else {
+                vigil::MIN_QUALITY
+            });
         Ok(Matcher {
             inner: vigil::matcher::Matcher::new(options),
         })

@@ -1,12 +1,15 @@
-//! Hashing image files: paths and folders in, one result per file out, in input order.
+//! Hashing images: paths and folders, bytes in memory or readers in; one result per image out,
+//! in input order.
 //!
 //! [`hash_files`] expands the paths ([`walk`]: folders walked recursively, sorted by name, image
-//! extensions only), decodes the files in chunks on a thread pool while keeping each chunk's
-//! estimated decoding memory within [`FileHashOptions::memory_budget`], hashes each chunk as one
-//! batch on a [`BatchHasher`] (the GPU when it has one, the same bits as the CPU), and hands the
-//! results to the caller chunk by chunk, in input order. A file that cannot be read, decoded or
-//! hashed gives an error for that file alone; the others go on. Every front end (the CLI, the
-//! bindings) hashes files through here.
+//! extensions only); [`hash_sources`] takes [`ImageSource`]s (files, bytes, readers) from any
+//! iterator, an endless one included. Both decode in chunks on a thread pool while keeping each
+//! chunk's estimated decoding memory within [`FileHashOptions::memory_budget`], hash each chunk
+//! as one batch on a [`BatchHasher`] (the GPU when it has one, the same bits as the CPU), and
+//! hand the results to the caller chunk by chunk, in input order. An image that cannot be read,
+//! decoded or hashed gives an error for it alone; the others go on. [`Progress`] counts what is
+//! done for a front end to draw. Every front end (the CLI, the bindings) hashes images through
+//! here.
 //!
 //! ```no_run
 //! use std::ops::ControlFlow;
@@ -29,16 +32,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod progress;
+mod source;
 pub mod walk;
 
-use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::decode::{DecodeOptions, DecodedImage, decode_bytes, decode_file};
+use crate::decode::{DecodeOptions, DecodedImage};
 use crate::{BatchHasher, DihedralHashes, PdqHash};
+pub use progress::Progress;
+pub use source::ImageSource;
+use source::Pending;
 use walk::Input;
 
 /// Files decoded at a time, at least (more with more threads: two per thread).
@@ -100,13 +107,17 @@ impl FileHashes {
     }
 }
 
-/// One input file and its hashes, or why it has none.
+/// One input and its hashes, or why it has none.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HashedFile {
-    /// The path as given, or as walked (the folder joined with the entry's path).
+    /// The path as given, or as walked (the folder joined with the entry's path); for an
+    /// [`ImageSource`] that is not a file, the name it was given.
     pub path: PathBuf,
     /// The hashes, or the message of the failure (without the path, which the caller names).
     pub result: Result<FileHashes, String>,
+    /// The encoded image's size in bytes (0 when it could not be read).
+    pub bytes: u64,
 }
 
 /// Hashes the files named by `paths` (see the [module docs](self)), handing each chunk's results
@@ -117,21 +128,78 @@ pub fn hash_files<B>(
     hasher: &BatchHasher,
     paths: &[PathBuf],
     options: &FileHashOptions,
+    each: impl FnMut(Vec<HashedFile>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    let inputs = walk::expand(paths).map(|input| match input {
+        Input::File(path) if options.stdin_dash && path == Path::new(STDIN) => {
+            Pending::new(ImageSource::reader(path, std::io::stdin()))
+        }
+        Input::File(path) => Pending::new(ImageSource::Path(path)),
+        Input::Error { path, message } => Pending::failed(path, message),
+    });
+    hash_pending(pool, hasher, inputs, options, each)
+}
+
+/// Hashes images from anywhere (files, bytes in memory, readers: see [`ImageSource`]) as
+/// [`hash_files`] hashes files: decoded in parallel in chunks within the memory budget, hashed
+/// in batches, each chunk's results handed to `each` in input order; one that fails fails
+/// alone. `sources` is consumed lazily, a chunk at a time, so it may be endless (a queue of
+/// uploads); `each` breaking stops it.
+///
+/// ```no_run
+/// use std::ops::ControlFlow;
+/// use vigil::files::{FileHashOptions, ImageSource, hash_sources};
+/// use vigil::{Backend, BatchHasher};
+///
+/// let pool = rayon::ThreadPoolBuilder::new().build()?;
+/// let hasher = BatchHasher::new(Backend::Auto)?;
+/// let uploads = vec![
+///     ImageSource::bytes("upload-1.jpg", std::fs::read("upload-1.jpg")?),
+///     ImageSource::reader("upload-2", std::fs::File::open("upload-2.png")?),
+/// ];
+/// let _: ControlFlow<()> =
+///     hash_sources(&pool, &hasher, uploads, &FileHashOptions::default(), |chunk| {
+///         for upload in chunk {
+///             println!("{}: {:?}", upload.path.display(), upload.result);
+///         }
+///         ControlFlow::Continue(())
+///     });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn hash_sources<B>(
+    pool: &rayon::ThreadPool,
+    hasher: &BatchHasher,
+    sources: impl IntoIterator<Item = ImageSource>,
+    options: &FileHashOptions,
+    each: impl FnMut(Vec<HashedFile>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    let inputs = sources.into_iter().map(Pending::new);
+    hash_pending(pool, hasher, inputs, options, each)
+}
+
+/// The pipeline behind [`hash_files`] and [`hash_sources`].
+fn hash_pending<B>(
+    pool: &rayon::ThreadPool,
+    hasher: &BatchHasher,
+    mut inputs: impl Iterator<Item = Pending>,
+    options: &FileHashOptions,
     mut each: impl FnMut(Vec<HashedFile>) -> ControlFlow<B>,
 ) -> ControlFlow<B> {
     let chunk_len = (2 * pool.current_num_threads()).max(MIN_CHUNK);
-    let mut inputs = walk::expand(paths);
-    // Files read ahead whose chunk was full by memory, first in the next chunk.
-    let mut carried: Vec<(Input, u64)> = Vec::new();
+    // Inputs read ahead whose chunk was full by memory, first in the next chunk.
+    let mut carried: Vec<(Pending, u64)> = Vec::new();
     loop {
-        let fresh: Vec<Input> = inputs
+        let mut fresh: Vec<Pending> = inputs
             .by_ref()
             .take(chunk_len.saturating_sub(carried.len()))
             .collect();
         let estimated: Vec<u64> = pool.install(|| {
             fresh
-                .par_iter()
-                .map(|input| estimate_bytes(input, options))
+                .par_iter_mut()
+                .map(|input| {
+                    input.read(options.decode.max_alloc);
+                    input.estimated_bytes()
+                })
                 .collect()
         });
         carried.extend(fresh.into_iter().zip(estimated));
@@ -139,15 +207,13 @@ pub fn hash_files<B>(
             return ControlFlow::Continue(());
         }
         let chunk = take_within_budget(&mut carried, options.memory_budget);
-        let decoded: Vec<(PathBuf, Result<DecodedImage, String>)> = pool.install(|| {
+        let decoded: Vec<Decoded> = pool.install(|| {
             chunk
                 .into_par_iter()
-                .map(|input| match input {
-                    Input::File(path) => {
-                        let image = decode_input(&path, options);
-                        (path, image)
-                    }
-                    Input::Error { path, message } => (path, Err(message)),
+                .map(|input| {
+                    let name = input.name.clone();
+                    let (image, bytes) = input.decode(&options.decode);
+                    Decoded { name, image, bytes }
                 })
                 .collect()
         });
@@ -155,48 +221,17 @@ pub fn hash_files<B>(
     }
 }
 
-/// Whether `path` is standard input under `options`.
-fn is_stdin(path: &Path, options: &FileHashOptions) -> bool {
-    options.stdin_dash && path == Path::new(STDIN)
-}
-
-/// Decodes the file at `path`, or the image on standard input for `-`.
-fn decode_input(path: &Path, options: &FileHashOptions) -> Result<DecodedImage, String> {
-    if !is_stdin(path, options) {
-        return decode_file(path, &options.decode).map_err(message_without_path);
-    }
-    // The encoded image may not be larger than its decoded pixels may be.
-    let limit = options.decode.max_alloc;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "standard input holds more than {limit} bytes; too large for one image"
-        ));
-    }
-    if bytes.is_empty() {
-        return Err("standard input is empty: no image to hash".to_owned());
-    }
-    decode_bytes(&bytes, STDIN, &options.decode).map_err(message_without_path)
-}
-
-/// What decoding `input` may allocate at its peak, from its header (0 when unknown: its
-/// decoding then fails early).
-fn estimate_bytes(input: &Input, options: &FileHashOptions) -> u64 {
-    match input {
-        Input::File(path) if is_stdin(path, options) => 0,
-        Input::File(path) => crate::decode::decoded_bytes_estimate(path).unwrap_or(0),
-        Input::Error { .. } => 0,
-    }
+/// An input after decoding: its name, its image or why it has none, and its encoded size.
+struct Decoded {
+    name: PathBuf,
+    image: Result<DecodedImage, String>,
+    bytes: u64,
 }
 
 /// The longest prefix of `queue` whose estimated bytes stay within `budget` (at least one
-/// input, which [`DecodeOptions::max_alloc`] bounds on its own); the rest stays queued.
-fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> {
+/// input, which [`DecodeOptions::max_alloc`](crate::decode::DecodeOptions::max_alloc) bounds on
+/// its own); the rest stays queued.
+fn take_within_budget<T>(queue: &mut Vec<(T, u64)>, budget: u64) -> Vec<T> {
     let mut total = 0u64;
     let fits = queue
         .iter()
@@ -213,13 +248,14 @@ fn take_within_budget(queue: &mut Vec<(Input, u64)>, budget: u64) -> Vec<Input> 
 fn hash_decoded(
     pool: &rayon::ThreadPool,
     hasher: &BatchHasher,
-    decoded: Vec<(PathBuf, Result<DecodedImage, String>)>,
+    decoded: Vec<Decoded>,
     dihedral: bool,
 ) -> Vec<HashedFile> {
     let frames: Vec<Result<crate::Frame<'_>, String>> = decoded
         .iter()
-        .map(|(_, image)| {
-            image
+        .map(|input| {
+            input
+                .image
                 .as_ref()
                 .map_err(Clone::clone)
                 .and_then(|image| image.frame().map_err(message_without_path))
@@ -235,7 +271,7 @@ fn hash_decoded(
     decoded
         .iter()
         .zip(frames)
-        .map(|((path, _), frame)| {
+        .map(|(input, frame)| {
             let hashes = frame.and_then(|_| {
                 hashed
                     .next()
@@ -249,8 +285,9 @@ fn hash_decoded(
                 }
             });
             HashedFile {
-                path: path.clone(),
+                path: input.name.clone(),
                 result,
+                bytes: input.bytes,
             }
         })
         .collect()
@@ -372,5 +409,106 @@ mod tests {
         assert_eq!(results[0].result.as_ref(), Ok(&expected));
         assert_eq!(results[2].result.as_ref(), Ok(&expected));
         assert!(results[1].result.is_err() && results[3].result.is_err());
+    }
+    /// A reader that fails, as a dropped connection does.
+    struct Broken;
+
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("connection reset"))
+        }
+    }
+
+    /// A file, its bytes and a reader of them hash alike; a broken, empty or oversized reader
+    /// fails alone, in its place; progress counts them all.
+    #[test]
+    fn sources_of_every_kind_hash_alike_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.png");
+        let grey: Vec<u8> = (0..64 * 48).map(|i| (i * 5 % 253) as u8).collect();
+        image::GrayImage::from_raw(64, 48, grey.clone())
+            .unwrap()
+            .save(&path)
+            .unwrap();
+        let png = std::fs::read(&path).unwrap();
+        let sources = vec![
+            ImageSource::from(path.clone()),
+            ImageSource::bytes("b.png", png.clone()),
+            ImageSource::reader("c", std::io::Cursor::new(png.clone())),
+            ImageSource::reader("d", Broken),
+            ImageSource::reader("e", std::io::empty()),
+            ImageSource::bytes("f", b"not an image".to_vec()),
+        ];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let mut results = Vec::new();
+        let mut progress = Progress::start();
+        let _: ControlFlow<()> = hash_sources(
+            &pool,
+            &hasher,
+            sources,
+            &FileHashOptions::default(),
+            |chunk| {
+                progress.record(&chunk);
+                results.extend(chunk);
+                ControlFlow::Continue(())
+            },
+        );
+        let names: Vec<String> = results
+            .iter()
+            .map(|r| r.path.display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                path.display().to_string(),
+                "b.png".into(),
+                "c".into(),
+                "d".into(),
+                "e".into(),
+                "f".into()
+            ]
+        );
+        let frame = crate::Frame::packed(&grey, 64, 48, crate::PixelFormat::Luma8).unwrap();
+        let expected = FileHashes::Single(crate::hash(&frame));
+        for hashed in &results[..3] {
+            assert_eq!(hashed.result.as_ref(), Ok(&expected));
+            assert_eq!(hashed.bytes, png.len() as u64);
+        }
+        assert_eq!(
+            results[3].result,
+            Err("cannot read the stream: connection reset".to_owned())
+        );
+        assert_eq!(
+            results[4].result,
+            Err("the stream is empty: no image to hash".to_owned())
+        );
+        assert!(results[5].result.is_err());
+        assert_eq!((progress.files(), progress.failed()), (6, 3));
+        assert_eq!(progress.bytes(), 3 * png.len() as u64 + 12);
+    }
+
+    /// A reader that holds more than an image may is refused without being read to its end.
+    #[test]
+    fn an_oversized_reader_is_refused() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let options = FileHashOptions::default().decode(DecodeOptions::default().max_alloc(100));
+        let endless = ImageSource::reader("endless", std::io::repeat(7));
+        let mut results = Vec::new();
+        let _: ControlFlow<()> = hash_sources(&pool, &hasher, [endless], &options, |chunk| {
+            results.extend(chunk);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(
+            results[0].result,
+            Err("the stream holds more than 100 bytes; too large for one image".to_owned())
+        );
     }
 }

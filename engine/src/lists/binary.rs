@@ -92,7 +92,7 @@ impl Write for HashWriter<'_> {
 
 pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     let corrupt = |message: String| ListError::Corrupt {
-        path: name.to_owned(),
+        path: name.into(),
         message,
     };
     let short = || corrupt(format!("{} bytes, shorter than the header", bytes.len()));

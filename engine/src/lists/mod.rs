@@ -273,7 +273,7 @@ impl HashList {
     pub fn load(path: &Path) -> Result<HashList, ListError> {
         let name = path.display().to_string();
         let bytes = read_whole(path).map_err(|source| ListError::Io {
-            path: name.clone(),
+            path: path.to_owned(),
             source,
         })?;
         let mut list = HashList::parse(&name, &bytes)?;
@@ -287,7 +287,7 @@ impl HashList {
             binary::parse(name, bytes)?
         } else if let Some(message) = not_text(bytes) {
             return Err(ListError::NotText {
-                path: name.to_owned(),
+                path: name.into(),
                 message,
             });
         } else {
@@ -296,9 +296,7 @@ impl HashList {
             text::parse(name, text)?
         };
         if list.is_empty() {
-            return Err(ListError::Empty {
-                path: name.to_owned(),
-            });
+            return Err(ListError::Empty { path: name.into() });
         }
         Ok(list)
     }

@@ -72,15 +72,13 @@ type LineResult<T> = Result<T, String>;
 
 pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     let malformed = |line: u64, message: String| ListError::Malformed {
-        path: name.to_owned(),
+        path: name.into(),
         line,
         message,
     };
     let Some((layout, body_start, first_line)) = detect(bytes).map_err(|(l, m)| malformed(l, m))?
     else {
-        return Err(ListError::Empty {
-            path: name.to_owned(),
-        });
+        return Err(ListError::Empty { path: name.into() });
     };
     let body = &bytes[body_start..];
     // Two parallel passes over chunks of lines: count each chunk's entries and lines, then parse
@@ -90,7 +88,7 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
     let total_lines = first_line + counts.iter().map(|&(_, lines)| lines).sum::<u64>();
     if total_lines > u64::from(u32::MAX) {
         return Err(ListError::TooLarge {
-            path: name.to_owned(),
+            path: name.into(),
             message: format!("{total_lines} lines; at most {} are supported", u32::MAX),
         });
     }
@@ -695,7 +693,7 @@ fn entry_ids(name: &str, numbers: Vec<u32>, texts: TextIds<'_>) -> Result<EntryI
             None => text.push_str(&number.to_string()),
         }
         let end = u32::try_from(text.len()).map_err(|_| ListError::TooLarge {
-            path: name.to_owned(),
+            path: name.into(),
             message: "ids longer than 4 GiB in all".to_owned(),
         })?;
         ends.push(end);

@@ -3,18 +3,14 @@
 //! A [`Matcher`] holds lists, each with its own threshold and an index picked by size and
 //! threshold (or forced). Degenerate list entries (all-zero or all-one hashes, quality 0) are
 //! left out of the index and reported by [`Matcher::add_list`]. A query of known quality under
-//! [`MIN_QUERY_QUALITY`] is too featureless to match and is reported as such unless
-//! [`MatchOptions::include_low_quality`] is set. A dihedral query matches if any of its eight
+//! [`MatchOptions::min_quality`] ([`MIN_QUALITY`] unless set) is too featureless to match and is
+//! reported as such. A dihedral query matches if any of its eight
 //! orientations is within the threshold; the match names the nearest orientation.
 
 use super::flat::FlatIndex;
 use super::mih::{MAX_RADIUS, MihIndex, SLOTS};
 use crate::lists::{Degeneracy, HashList};
-use crate::{Dihedral, DihedralHashes, Hash256, PdqHash};
-
-/// Queries of lower quality are not matched unless asked (PDQ practice: under 50 the image has
-/// too few features for its hash to mean much).
-pub const MIN_QUERY_QUALITY: u8 = 50;
+use crate::{Dihedral, DihedralHashes, Hash256, MIN_QUALITY, PdqHash};
 
 /// Lists with at least this many indexed entries use multi-index hashing under
 /// [`IndexChoice::Auto`] when the threshold allows (≤ 31, one bit per slot): there it checks
@@ -80,18 +76,28 @@ impl IndexKind {
 }
 
 /// Settings of a [`Matcher`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MatchOptions {
     /// Which index lists get.
     pub index: IndexChoice,
-    /// Match queries of quality under [`MIN_QUERY_QUALITY`] too.
-    pub include_low_quality: bool,
+    /// Queries of known quality under this are not matched ([`QueryOutcome::LowQuality`]);
+    /// [`MIN_QUALITY`] by default, 0 to match every query.
+    pub min_quality: u8,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        MatchOptions {
+            index: IndexChoice::default(),
+            min_quality: MIN_QUALITY,
+        }
+    }
 }
 
 option_setters!(MatchOptions {
     index: IndexChoice,
-    include_low_quality: bool
+    min_quality: u8
 });
 
 /// A list that cannot be indexed as asked.
@@ -187,7 +193,7 @@ pub enum QueryOutcome {
     /// Matched against every list: the matches, nearest first (then by list and entry); empty
     /// when nothing is near.
     Matched(Vec<Match>),
-    /// Not matched: quality under [`MIN_QUERY_QUALITY`].
+    /// Not matched: quality under [`MatchOptions::min_quality`].
     LowQuality(u8),
 }
 
@@ -355,10 +361,9 @@ impl Matcher {
     }
 
     fn is_matched(&self, query: &Query) -> bool {
-        self.options.include_low_quality
-            || query
-                .quality
-                .is_none_or(|quality| quality >= MIN_QUERY_QUALITY)
+        query
+            .quality
+            .is_none_or(|quality| quality >= self.options.min_quality)
     }
 }
 
@@ -443,10 +448,7 @@ mod tests {
             format!("{real},0"),
             format!("{real},100"),
         ];
-        let mut matcher = Matcher::new(MatchOptions {
-            include_low_quality: true,
-            ..MatchOptions::default()
-        });
+        let mut matcher = Matcher::new(MatchOptions::default().min_quality(0));
         let summary = matcher.add_list(list_of("l", &lines), 256).unwrap();
         assert_eq!(
             summary.degenerate,
@@ -469,11 +471,9 @@ mod tests {
         let mut rng = TestRng::new(24);
         let hash = rng.hash();
         let lines = vec![hash.to_string()];
-        for include_low_quality in [false, true] {
-            let mut matcher = Matcher::new(MatchOptions {
-                include_low_quality,
-                ..MatchOptions::default()
-            });
+        for min_quality in [MIN_QUALITY, 0] {
+            let include_low_quality = min_quality == 0;
+            let mut matcher = Matcher::new(MatchOptions::default().min_quality(min_quality));
             matcher.add_list(list_of("l", &lines), 31).unwrap();
             let unknown = Query {
                 hashes: QueryHashes::Original(hash),

@@ -34,8 +34,8 @@ mod test_support;
 pub use block::QUERY_BLOCK;
 pub use flat::FlatIndex;
 pub use matching::{
-    IndexChoice, IndexKind, ListSummary, MIH_MIN_ENTRIES, MIN_QUERY_QUALITY, Match, MatchError,
-    MatchOptions, Matcher, Query, QueryHashes, QueryOutcome,
+    IndexChoice, IndexKind, ListSummary, MIH_MIN_ENTRIES, Match, MatchError, MatchOptions, Matcher,
+    Query, QueryHashes, QueryOutcome,
 };
 pub use mih::{MAX_RADIUS as MIH_MAX_RADIUS, MihIndex};
 pub use platform::Platform;

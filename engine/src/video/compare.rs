@@ -31,7 +31,7 @@ use std::collections::HashSet;
 
 use crate::lists::HashList;
 use crate::matcher::FlatIndex;
-use crate::{Hash256, PdqHash};
+use crate::{Hash256, MIN_QUALITY, PdqHash};
 
 /// The percentage thresholds' defaults, and which must hold: see the [module](self) docs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -85,8 +85,8 @@ impl std::str::FromStr for Gate {
 pub struct CompareOptions {
     /// `D`: frames match at distances up to this, inclusive (31).
     pub distance: u32,
-    /// `F`: hashes of lower quality are left out (50).
-    pub quality: u8,
+    /// `F`: hashes of lower quality are left out ([`MIN_QUALITY`]).
+    pub min_quality: u8,
     /// Which thresholds must hold.
     pub gate: Gate,
     /// `Pc`: percent of the compared video's hashes that must be matched.
@@ -101,7 +101,7 @@ impl CompareOptions {
         let (compared_percent, query_percent) = gate.default_thresholds();
         CompareOptions {
             distance: 31,
-            quality: 50,
+            min_quality: MIN_QUALITY,
             gate,
             compared_percent,
             query_percent,
@@ -111,7 +111,7 @@ impl CompareOptions {
 
 option_setters!(CompareOptions {
     distance: u32,
-    quality: u8,
+    min_quality: u8,
     compared_percent: f64,
     query_percent: f64
 });
@@ -163,8 +163,8 @@ pub fn compare_videos(
     compared: &[PdqHash],
     options: &CompareOptions,
 ) -> VideoComparison {
-    let query = distinct_hashes(query, options.quality);
-    let compared = distinct_hashes(compared, options.quality);
+    let query = distinct_hashes(query, options.min_quality);
+    let compared = distinct_hashes(compared, options.min_quality);
     // One radius search finds every pair within D: both directions' counts follow from it.
     let index = FlatIndex::new(&compared);
     let hits = index.radius_search_batch(&query, options.distance);
@@ -236,8 +236,8 @@ mod tests {
 
     /// The README's pseudocode, literally: nested loops over the filtered distinct hashes.
     fn brute(query: &[PdqHash], compared: &[PdqHash], options: &CompareOptions) -> (f64, f64) {
-        let q = distinct_hashes(query, options.quality);
-        let c = distinct_hashes(compared, options.quality);
+        let q = distinct_hashes(query, options.min_quality);
+        let c = distinct_hashes(compared, options.min_quality);
         let count = |a: &[Hash256], b: &[Hash256]| {
             a.iter()
                 .filter(|x| b.iter().any(|y| x.distance(y) <= options.distance))

@@ -15,7 +15,7 @@
 //! let known = HashList::parse("known.vpdq", b"0,100,\
 //!     f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,0.000\n")?;
 //! let lists = VideoLists::new(vec![known], 31, false)?;
-//! let mut tally = lists.tally(50);
+//! let mut tally = lists.tally(&CompareOptions::default());
 //! let feature = VpdqFeature {
 //!     frame: 0,
 //!     quality: 90,
@@ -25,7 +25,7 @@
 //! // The checker's outcome for the frame (here: no match reported; the video comparison
 //! // decides from the frames themselves).
 //! tally.record(&feature, Some(&QueryOutcome::Matched(Vec::new())));
-//! let decisions = tally.decide(&CompareOptions::default());
+//! let decisions = tally.decide();
 //! assert!(decisions[0].is_match);
 //! assert_eq!(decisions[0].comparison.unwrap().compared_percent, 100.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -80,7 +80,7 @@ impl VideoLists {
         dihedral: bool,
     ) -> Result<VideoLists, VideoListError> {
         // The quality gate is applied here (F), so the matcher matches every frame.
-        let mut matcher = Matcher::new(MatchOptions::default().include_low_quality(true));
+        let mut matcher = Matcher::new(MatchOptions::default().min_quality(0));
         let mut known = Vec::with_capacity(lists.len());
         for list in lists {
             let video = list.kind() == ListKind::Video;
@@ -117,11 +117,13 @@ impl VideoLists {
         self.lists.is_empty()
     }
 
-    /// A tally for one video, leaving out frames of quality under `quality` (F).
-    pub fn tally(&self, quality: u8) -> DecisionTally {
+    /// A tally for one video, decided by `options`: frames of quality under its
+    /// [`min_quality`](CompareOptions::min_quality) (F) count for no list, and vPDQ lists are
+    /// compared with it.
+    pub fn tally(&self, options: &CompareOptions) -> DecisionTally {
         DecisionTally {
             lists: self.clone(),
-            quality,
+            options: *options,
             frames: Vec::new(),
             frames_matched: vec![0; self.lists.len()],
         }
@@ -140,7 +142,7 @@ pub struct FrameMatches<'a> {
 /// A video's frames as they are hashed, counted per list.
 pub struct DecisionTally {
     lists: VideoLists,
-    quality: u8,
+    options: CompareOptions,
     /// The kept frames, for the video comparisons.
     frames: Vec<PdqHash>,
     /// Per list, frames with a match in it.
@@ -158,7 +160,7 @@ impl DecisionTally {
             hash: feature.hash,
             quality: feature.quality,
         });
-        let low_quality = feature.quality < self.quality;
+        let low_quality = feature.quality < self.options.min_quality;
         let matches = match outcome {
             Some(QueryOutcome::Matched(matches)) if !low_quality => matches.as_slice(),
             _ => &[],
@@ -188,8 +190,14 @@ impl DecisionTally {
         &self.frames
     }
 
+    /// How the video is decided (given to [`VideoLists::tally`]).
+    pub fn options(&self) -> &CompareOptions {
+        &self.options
+    }
+
     /// One decision per list, in the order given to [`VideoLists::new`].
-    pub fn decide(&self, options: &CompareOptions) -> Vec<ListDecision> {
+    pub fn decide(&self) -> Vec<ListDecision> {
+        let options = &self.options;
         self.lists
             .lists
             .iter()

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::checker::CheckerBuilder;
@@ -27,9 +27,9 @@ use crate::{BatchHasher, Error};
 pub enum VideoError {
     /// The input could not be opened (missing file, not a video ffmpeg reads, a bad YUV4MPEG2
     /// header, ffmpeg not installed).
-    #[error("{input}: {source}")]
+    #[error("{}: {source}", input.display())]
     Open {
-        input: String,
+        input: PathBuf,
         #[source]
         source: OpenError,
     },
@@ -40,16 +40,16 @@ pub enum VideoError {
     #[error(transparent)]
     BadSecondsPerHash(#[from] BadSecondsPerHash),
     /// ffmpeg failed while decoding (its own message, which explains an early end best).
-    #[error("{input}: {source}")]
+    #[error("{}: {source}", input.display())]
     Decoder {
-        input: String,
+        input: PathBuf,
         #[source]
         source: FfmpegError,
     },
     /// The stream failed after `summary.frames_read` good frames, whose features were handed over.
-    #[error("{input}: {source}")]
+    #[error("{}: {source}", input.display())]
     Stream {
-        input: String,
+        input: PathBuf,
         summary: StreamSummary,
         #[source]
         source: SourceError,
@@ -85,7 +85,7 @@ pub struct VideoRun {
 
 /// A video ready to be hashed: its frames and, for a file ffmpeg decodes, the ffmpeg process.
 pub struct VideoInput {
-    name: String,
+    name: PathBuf,
     source: Box<dyn FrameSource + Send>,
     decoder: Option<FfmpegDecoder>,
     /// Frames are downscaled by the checker (ffmpeg downscales its frames itself).
@@ -97,7 +97,7 @@ impl VideoInput {
     /// YUV4MPEG2 is read directly, anything else is decoded by ffmpeg with `options` (which must
     /// be on `PATH`). `options.downsample` applies to every kind of input.
     pub fn open(input: &Path, options: &FfmpegOptions) -> Result<VideoInput, VideoError> {
-        let name = input.display().to_string();
+        let name = input.to_owned();
         let open_error = |source: OpenError| VideoError::Open {
             input: name.clone(),
             source,
@@ -126,7 +126,7 @@ impl VideoInput {
     }
 
     fn y4m(
-        name: String,
+        name: PathBuf,
         reader: Y4mReader<Box<dyn Read + Send>>,
         options: &FfmpegOptions,
     ) -> VideoInput {
@@ -141,7 +141,7 @@ impl VideoInput {
     /// Frames the caller decodes (any [`FrameSource`]), named `name` in errors, downscaled to
     /// `downsample` before hashing when given.
     pub fn from_source(
-        name: impl Into<String>,
+        name: impl Into<PathBuf>,
         source: impl FrameSource + Send + 'static,
         downsample: Option<(u32, u32)>,
     ) -> VideoInput {
@@ -154,7 +154,7 @@ impl VideoInput {
     }
 
     /// The name errors give the input (its path, `-` for standard input).
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &Path {
         &self.name
     }
 
