@@ -273,7 +273,8 @@ pub fn frame_hash(data: &[u8]) {
 pub struct MatcherIndicesInput {
     queries: Vec<QueryInput>,
     lists: Vec<ListInput>,
-    include_low_quality: bool,
+    /// The matcher's quality floor (`MatchOptions::min_quality`): any value, 0 to match every query.
+    min_quality: u8,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -348,12 +349,12 @@ pub fn matcher_indices(data: &[u8]) {
             (list, u32::from(spec.threshold % 65))
         })
         .collect();
-    let expected = brute_force(&lists, &queries, input.include_low_quality);
+    let expected = brute_force(&lists, &queries, input.min_quality);
     // (`IndexChoice::Auto` is the flat index for lists this small.)
     for index in [IndexChoice::Flat, IndexChoice::Mih] {
         let options = MatchOptions::default()
             .index(index)
-            .include_low_quality(input.include_low_quality);
+            .min_quality(input.min_quality);
         let mut matcher = Matcher::new(options);
         let mut refused = false;
         for (list, threshold) in &lists {
@@ -406,19 +407,11 @@ fn orientations(query: &Query) -> &[Hash256] {
 /// The matcher's promise, one pair at a time: per query of quality ≥ 50 (or any, or unknown),
 /// every non-degenerate entry within its list's threshold of some orientation, with its nearest
 /// orientation (the first among equals), nearest first, then by list and entry.
-fn brute_force(
-    lists: &[(HashList, u32)],
-    queries: &[Query],
-    include_low_quality: bool,
-) -> Vec<QueryOutcome> {
+fn brute_force(lists: &[(HashList, u32)], queries: &[Query], min_quality: u8) -> Vec<QueryOutcome> {
     queries
         .iter()
         .map(|query| match query.quality {
-            Some(quality)
-                if quality < vigil::matcher::MIN_QUERY_QUALITY && !include_low_quality =>
-            {
-                QueryOutcome::LowQuality(quality)
-            }
+            Some(quality) if quality < min_quality => QueryOutcome::LowQuality(quality),
             _ => {
                 let mut matches = Vec::new();
                 for (l, (list, threshold)) in lists.iter().enumerate() {
