@@ -102,12 +102,7 @@ pub unsafe extern "C" fn vigil_matcher_new(
         // SAFETY: forwarded to the caller.
         let out = unsafe { self::out(out, "out") }?;
         let options = unsafe { options.as_ref() }.copied().unwrap_or_default();
-        let min_quality = if options.include_low_quality != 0 {
-            0
-        } else {
-            engine::MIN_QUALITY
-        };
-        let options = MatchOptions::default().min_quality(min_quality);
+        let options = MatchOptions::default().include_low_quality(options.include_low_quality != 0);
         *out = Box::into_raw(Box::new(VigilMatcher {
             inner: RwLock::new(Matcher::new(options)),
         }));

@@ -194,13 +194,11 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
 
 /// Loads every `--list` into a matcher, reporting degenerate entries on stderr.
 fn load_lists(args: &MatchArgs) -> Result<Matcher, String> {
-    let mut matcher = Matcher::new(MatchOptions::default().index(args.index).min_quality(
-        if args.include_low_quality {
-            0
-        } else {
-            MIN_QUALITY
-        },
-    ));
+    let mut matcher = Matcher::new(
+        MatchOptions::default()
+            .index(args.index)
+            .include_low_quality(args.include_low_quality),
+    );
     for list_arg in &args.lists {
         let list = HashList::load(&list_arg.path).map_err(|e| e.to_string())?;
         let name = list.name().to_owned();

@@ -575,11 +575,7 @@ impl Matcher {
         };
         let options = MatchOptions::default()
             .index(index)
-            .min_quality(if include_low_quality {
-                0
-            } else {
-                vigil::MIN_QUALITY
-            });
+            .include_low_quality(include_low_quality);
         Ok(Matcher {
             inner: vigil::matcher::Matcher::new(options),
         })

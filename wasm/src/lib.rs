@@ -450,13 +450,9 @@ impl Matcher {
     #[wasm_bindgen(constructor)]
     pub fn new(include_low_quality: Option<bool>) -> Matcher {
         Matcher {
-            inner: matcher::Matcher::new(MatchOptions::default().min_quality(
-                if include_low_quality.unwrap_or(false) {
-                    0
-                } else {
-                    vigil::MIN_QUALITY
-                },
-            )),
+            inner: matcher::Matcher::new(
+                MatchOptions::default().include_low_quality(include_low_quality.unwrap_or(false)),
+            ),
         }
     }
 

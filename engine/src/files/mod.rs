@@ -341,6 +341,15 @@ mod tests {
             .collect()
     }
 
+    /// A pool of `threads` threads and the CPU hasher, as the pipeline's tests run it.
+    fn cpu_pipeline(threads: usize) -> (rayon::ThreadPool, BatchHasher) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        (pool, BatchHasher::new(crate::Backend::Cpu).unwrap())
+    }
+
     #[test]
     fn decoder_messages_lose_their_line_breaks() {
         assert_eq!(
@@ -391,11 +400,7 @@ mod tests {
             a.clone(),
             dir.path().join("missing.png"),
         ];
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let (pool, hasher) = cpu_pipeline(2);
         let mut results = Vec::new();
         let options = FileHashOptions::default().dihedral(true);
         let _: ControlFlow<()> = hash_files(&pool, &hasher, &paths, &options, |chunk| {
@@ -410,6 +415,7 @@ mod tests {
         assert_eq!(results[2].result.as_ref(), Ok(&expected));
         assert!(results[1].result.is_err() && results[3].result.is_err());
     }
+
     /// A reader that fails, as a dropped connection does.
     struct Broken;
 
@@ -439,11 +445,7 @@ mod tests {
             ImageSource::reader("e", std::io::empty()),
             ImageSource::bytes("f", b"not an image".to_vec()),
         ];
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let (pool, hasher) = cpu_pipeline(2);
         let mut results = Vec::new();
         let mut progress = Progress::start();
         let _: ControlFlow<()> = hash_sources(
@@ -494,11 +496,7 @@ mod tests {
     /// A reader that holds more than an image may is refused without being read to its end.
     #[test]
     fn an_oversized_reader_is_refused() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let (pool, hasher) = cpu_pipeline(1);
         let options = FileHashOptions::default().decode(DecodeOptions::default().max_alloc(100));
         let endless = ImageSource::reader("endless", std::io::repeat(7));
         let mut results = Vec::new();

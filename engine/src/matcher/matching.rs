@@ -100,6 +100,14 @@ option_setters!(MatchOptions {
     min_quality: u8
 });
 
+impl MatchOptions {
+    /// The quality floor as the front ends' flag says it: `true` matches queries of any quality
+    /// ([`min_quality`](Self::min_quality) 0), `false` only those of at least [`MIN_QUALITY`].
+    pub fn include_low_quality(self, include: bool) -> Self {
+        self.min_quality(if include { 0 } else { MIN_QUALITY })
+    }
+}
+
 /// A list that cannot be indexed as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatchError {
@@ -471,9 +479,9 @@ mod tests {
         let mut rng = TestRng::new(24);
         let hash = rng.hash();
         let lines = vec![hash.to_string()];
-        for min_quality in [MIN_QUALITY, 0] {
-            let include_low_quality = min_quality == 0;
-            let mut matcher = Matcher::new(MatchOptions::default().min_quality(min_quality));
+        for include_low_quality in [false, true] {
+            let mut matcher =
+                Matcher::new(MatchOptions::default().include_low_quality(include_low_quality));
             matcher.add_list(list_of("l", &lines), 31).unwrap();
             let unknown = Query {
                 hashes: QueryHashes::Original(hash),
