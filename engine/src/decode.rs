@@ -111,40 +111,60 @@ impl DecodedImage {
 /// extension for TGA, which has no signature.
 ///
 /// The file is read whole into a buffer kept by the thread for its next file, and decoded from
-/// memory.
+/// memory; a file larger than [`DecodeOptions::max_alloc`] is refused unread beyond that.
 pub fn decode_file(path: &Path, options: &DecodeOptions) -> Result<DecodedImage> {
+    decode_file_counted(path, options).0
+}
+
+/// [`decode_file`], and how many bytes the file held (0 when it could not be read): the size
+/// comes from the read itself, with no second look at the file.
+pub(crate) fn decode_file_counted(
+    path: &Path,
+    options: &DecodeOptions,
+) -> (Result<DecodedImage>, u64) {
     thread_local! {
         static FILE_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
     FILE_BYTES.with(|cell| {
         let mut bytes = cell.take();
-        let result = read_whole(path, &mut bytes).and_then(|()| {
+        let result = read_whole(path, &mut bytes, options.max_alloc).and_then(|()| {
             let hint = ImageFormat::from_path(path).ok();
             decode_slice(&bytes, hint, options).map_err(|message| Error::Decode {
                 path: path.to_owned(),
                 message,
             })
         });
+        let read = bytes.len() as u64;
         // Keep the buffer for the thread's next file, unless this one was unusually large.
         if bytes.capacity() <= MAX_POOLED_BUFFER {
             cell.replace(bytes);
         }
-        result
+        (result, read)
     })
 }
 
-/// Reads the file at `path` into `bytes` (replacing what it held).
-fn read_whole(path: &Path, bytes: &mut Vec<u8>) -> Result<()> {
+/// Reads the file at `path` into `bytes` (replacing what it held); a file of more than `limit`
+/// bytes is refused after reading `limit + 1`.
+fn read_whole(path: &Path, bytes: &mut Vec<u8>, limit: u64) -> Result<()> {
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
-    let mut file = File::open(path).map_err(io)?;
     bytes.clear();
+    let file = File::open(path).map_err(io)?;
     if let Ok(metadata) = file.metadata() {
-        bytes.reserve(usize::try_from(metadata.len()).unwrap_or(0));
+        bytes.reserve(usize::try_from(metadata.len().min(limit)).unwrap_or(0));
     }
-    file.read_to_end(bytes).map_err(io)?;
+    // The encoded image may not be larger than its decoded pixels may be (as for a reader).
+    file.take(limit.saturating_add(1))
+        .read_to_end(bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Decode {
+            path: path.to_owned(),
+            message: format!("the file holds more than {limit} bytes; too large for one image"),
+        });
+    }
     Ok(())
 }
 

@@ -18,7 +18,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use vigil::decode::DecodeOptions;
-use vigil::files::{FileHashOptions, FileHashes, hash_files};
+use vigil::files::{
+    FileHashOptions, FileHashes, HashedFile, ImageSource, hash_files, hash_sources,
+};
 use vigil::lists::{EntryId, HashList};
 use vigil::matcher::{IndexChoice, MatchOptions, Query, QueryHashes, QueryOutcome};
 use vigil::{Backend, BatchHasher, Dihedral, Frame, Hash256, PixelFormat};
@@ -352,7 +354,6 @@ impl Hasher {
     /// `(path, hashes, quality, error)` per file, in input order; a file that fails has `None`
     /// hashes and its message, and the others are still hashed.
     #[pyo3(signature = (paths, dihedral = false, apply_exif = false, cpp_cli_resize = false, threads = 0))]
-    #[allow(clippy::type_complexity)]
     fn hash_files(
         &self,
         py: Python<'_>,
@@ -361,7 +362,54 @@ impl Hasher {
         apply_exif: bool,
         cpp_cli_resize: bool,
         threads: usize,
-    ) -> PyResult<Vec<(PathBuf, Option<Hashed>, Option<String>)>> {
+    ) -> PyResult<Vec<ItemResult>> {
+        let run = PipelineRun::new(threads, dihedral, apply_exif, cpp_cli_resize)?;
+        let hasher = &self.inner;
+        Ok(py.detach(|| {
+            run.collect(|pool, options, each| hash_files(pool, hasher, &paths, options, each))
+        }))
+    }
+
+    /// Hashes encoded images held in memory (`(name, bytes)` pairs; the name labels errors and
+    /// names a TGA image's format) through `vigil::files::hash_sources`: the same pipeline as
+    /// `hash_files` (parallel decoding within the memory budget, batches, input order, a bad
+    /// image failing alone), for uploads that never touch the disk.
+    #[pyo3(signature = (images, dihedral = false, apply_exif = false, threads = 0))]
+    fn hash_encoded_batch(
+        &self,
+        py: Python<'_>,
+        images: Vec<(PathBuf, Vec<u8>)>,
+        dihedral: bool,
+        apply_exif: bool,
+        threads: usize,
+    ) -> PyResult<Vec<ItemResult>> {
+        let run = PipelineRun::new(threads, dihedral, apply_exif, false)?;
+        let hasher = &self.inner;
+        let sources = images
+            .into_iter()
+            .map(|(name, bytes)| ImageSource::bytes(name, bytes));
+        Ok(py.detach(|| {
+            run.collect(|pool, options, each| hash_sources(pool, hasher, sources, options, each))
+        }))
+    }
+}
+
+/// One item's result from the files pipeline: `(name, (hashes, quality) or None, error or None)`.
+type ItemResult = (PathBuf, Option<Hashed>, Option<String>);
+
+/// The settings of one call into `vigil::files`' pipeline, and the conversion of its results.
+struct PipelineRun {
+    pool: rayon::ThreadPool,
+    options: FileHashOptions,
+}
+
+impl PipelineRun {
+    fn new(
+        threads: usize,
+        dihedral: bool,
+        apply_exif: bool,
+        cpp_cli_resize: bool,
+    ) -> PyResult<PipelineRun> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -370,25 +418,30 @@ impl Hasher {
             .apply_exif(apply_exif)
             .cpp_cli_resize(cpp_cli_resize);
         let options = FileHashOptions::default().decode(decode).dihedral(dihedral);
-        let hasher = &self.inner;
-        Ok(py.detach(|| {
-            let mut out = Vec::new();
-            let _: ControlFlow<()> = hash_files(&pool, hasher, &paths, &options, |chunk| {
-                for file in chunk {
-                    out.push(match file.result {
-                        Ok(FileHashes::Single(pdq)) => {
-                            (file.path, Some((vec![Hash(pdq.hash)], pdq.quality)), None)
-                        }
-                        Ok(FileHashes::Dihedral(all)) => {
-                            (file.path, Some(hashed(&all, true)), None)
-                        }
-                        Err(message) => (file.path, None, Some(message)),
-                    });
+        Ok(PipelineRun { pool, options })
+    }
+
+    /// Runs `pipeline` (`hash_files` or `hash_sources`) to the end, every result in input order.
+    fn collect(
+        &self,
+        pipeline: impl FnOnce(
+            &rayon::ThreadPool,
+            &FileHashOptions,
+            &mut dyn FnMut(Vec<HashedFile>) -> ControlFlow<()>,
+        ) -> ControlFlow<()>,
+    ) -> Vec<ItemResult> {
+        let mut out = Vec::new();
+        let _ = pipeline(&self.pool, &self.options, &mut |chunk| {
+            out.extend(chunk.into_iter().map(|item| match item.result {
+                Ok(FileHashes::Single(pdq)) => {
+                    (item.path, Some((vec![Hash(pdq.hash)], pdq.quality)), None)
                 }
-                ControlFlow::Continue(())
-            });
-            out
-        }))
+                Ok(FileHashes::Dihedral(all)) => (item.path, Some(hashed(&all, true)), None),
+                Err(message) => (item.path, None, Some(message)),
+            }));
+            ControlFlow::Continue(())
+        });
+        out
     }
 }
 

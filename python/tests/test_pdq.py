@@ -203,3 +203,23 @@ def test_hash_files_against_the_reference_files(reference, tmp_path):
     with pytest.raises(vigil.VigilError, match="missing.jpg"):
         vigil.hash_file(tmp_path / "missing.jpg")
 
+
+def test_hash_encoded_images_gives_the_files_hashes(reference):
+    rows = read_csv(reference / "pdq" / "expected-pdqhash.csv")
+    paths = [reference / "pdq" / path for _, _, path in rows]
+    from_files = vigil.hash_files(paths, backend="cpu", dihedral=True)
+    images = [(p.name, p.read_bytes()) for p in paths]
+    from_bytes = vigil.hash_encoded_images(
+        images + [b"not an image"], backend="cpu", dihedral=True
+    )
+    assert len(from_bytes) == len(paths) + 1
+    for path, file, upload in zip(paths, from_files, from_bytes):
+        assert upload.path == path.name
+        assert (upload.hash, upload.quality, upload.dihedral) == (
+            file.hash,
+            file.quality,
+            file.dihedral,
+        )
+    bad = from_bytes[-1]
+    assert bad.path == f"<bytes {len(paths)}>" and bad.hash is None and bad.error
+

@@ -39,6 +39,7 @@ __all__ = [
     "Matcher",
     "VigilError",
     "features",
+    "hash_encoded_images",
     "hash_file",
     "hash_files",
     "hash_frames",
@@ -143,6 +144,38 @@ def hash_files(
     """
     names = [os.fspath(p) for p in paths]
     results = _hasher(backend).hash_files(names, dihedral, apply_exif, cpp_cli_resize, threads)
+    return _file_hashes(results, dihedral)
+
+
+def hash_encoded_images(
+    images: t.Iterable[t.Union[bytes, t.Tuple[str, bytes]]],
+    backend: t.Union[str, Hasher] = "auto",
+    *,
+    dihedral: bool = False,
+    apply_exif: bool = False,
+    threads: int = 0,
+) -> t.List[FileHash]:
+    """Hashes encoded images held in memory (uploads that never touch the disk) as
+    :func:`hash_files` hashes files: decoded in parallel within the memory budget, hashed in
+    batches on ``backend``, one :class:`FileHash` per image in input order, a bad image failing
+    alone. Each item is the image's bytes, or ``(name, bytes)``: the name labels its result and
+    errors (and tells a TGA image by its extension); unnamed images are ``<bytes N>``.
+
+    >>> [r.error is not None for r in hash_encoded_images([b"not an image"], backend="cpu")]
+    [True]
+    """
+    named = [
+        item if isinstance(item, tuple) else (f"<bytes {i}>", item)
+        for i, item in enumerate(images)
+    ]
+    results = _hasher(backend).hash_encoded_batch(
+        [(name, bytes(data)) for name, data in named], dihedral, apply_exif, threads
+    )
+    return _file_hashes(results, dihedral)
+
+
+def _file_hashes(results, dihedral: bool) -> t.List[FileHash]:
+    """The native pipeline's ``(name, (hashes, quality) or None, error)`` as :class:`FileHash`."""
     out = []
     for path, hashed, error in results:
         if hashed is None:

@@ -41,6 +41,13 @@ class Hasher:
         cpp_cli_resize: bool = False,
         threads: int = 0,
     ) -> t.List[t.Tuple[str, t.Optional[_Hashed], t.Optional[str]]]: ...
+    def hash_encoded_batch(
+        self,
+        images: t.Sequence[t.Tuple[str, bytes]],
+        dihedral: bool = False,
+        apply_exif: bool = False,
+        threads: int = 0,
+    ) -> t.List[t.Tuple[str, t.Optional[_Hashed], t.Optional[str]]]: ...
 
 class Matcher:
     """Hash lists with their thresholds (vigil::matcher::Matcher)."""

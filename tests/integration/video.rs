@@ -13,8 +13,8 @@ use std::sync::Arc;
 use vigil::video::ffmpeg::{FfmpegDecoder, FfmpegOptions, ffmpeg_available};
 use vigil::video::y4m::{Y4mPixels, Y4mReader};
 use vigil::video::{
-    CompareOptions, FrameChecker, Gate, Seconds3, VpdqFeature, VpdqOptions, compare_videos,
-    hash_video,
+    CompareOptions, FrameChecker, Gate, Seconds3, VideoInput, VpdqFeature, VpdqOptions,
+    compare_videos,
 };
 use vigil::{Backend, BatchHasher, Hash256, PdqHash};
 use vigil_tests::reference::reference_dir_or_skip;
@@ -121,13 +121,14 @@ fn decode_and_hash(video: &Path, options: &FfmpegOptions) -> Vec<VpdqFeature> {
     let (frames, decoder) =
         FfmpegDecoder::spawn(video, options).unwrap_or_else(|e| panic!("{}: {e}", video.display()));
     let hasher = Arc::new(BatchHasher::new(Backend::Cpu).expect("CPU hasher"));
-    let checker = FrameChecker::builder(hasher).start().expect("checker");
+    let checker = FrameChecker::builder(hasher);
     let mut features = Vec::new();
-    hash_video(frames, checker, &VpdqOptions::default(), |hashed| {
-        features.push(hashed.feature);
-        std::ops::ControlFlow::Continue(())
-    })
-    .unwrap_or_else(|e| panic!("{}: {e}", video.display()));
+    VideoInput::from_source(video, frames, None)
+        .hash(checker, &VpdqOptions::default(), |hashed| {
+            features.push(hashed.feature);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", video.display()));
     decoder.finish().expect("ffmpeg succeeded");
     features
 }
@@ -492,13 +493,14 @@ fn hash_as_y4m(clip: &Path, pixels: Y4mPixels) -> Vec<VpdqFeature> {
     let stdout = child.stdout.take().expect("stdout");
     let reader = Y4mReader::new(stdout).expect("y4m").with_pixels(pixels);
     let hasher = Arc::new(BatchHasher::new(Backend::Cpu).expect("CPU hasher"));
-    let checker = FrameChecker::builder(hasher).start().expect("checker");
+    let checker = FrameChecker::builder(hasher);
     let mut features = Vec::new();
-    hash_video(reader, checker, &VpdqOptions::default(), |hashed| {
-        features.push(hashed.feature);
-        std::ops::ControlFlow::Continue(())
-    })
-    .expect("the stream");
+    VideoInput::from_source(clip, reader, None)
+        .hash(checker, &VpdqOptions::default(), |hashed| {
+            features.push(hashed.feature);
+            std::ops::ControlFlow::Continue(())
+        })
+        .expect("the stream");
     assert!(child.wait().expect("ffmpeg exit").success());
     features
 }

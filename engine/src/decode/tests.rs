@@ -449,3 +449,26 @@ fn avif_and_heic_files_hash_as_their_pixels_within_a_few_bits() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A file larger than `max_alloc` is refused before it is read whole, and the count the files
+/// pipeline reports is what was read (the limit and one byte), with no second look at the file.
+#[test]
+fn a_file_over_the_allocation_limit_is_refused_unread() {
+    let bytes = encode(&DynamicImage::ImageRgb8(photo(40, 30)), ImageFormat::Png);
+    let dir = std::env::temp_dir().join(format!("vigil-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("large.png");
+    std::fs::write(&path, &bytes).unwrap();
+    let small = DecodeOptions::default().max_alloc(100);
+    let (refused, read) = super::decode_file_counted(&path, &small);
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("more than 100 bytes"), "{message}");
+    assert_eq!(read, 101);
+    let (decoded, read) = super::decode_file_counted(&path, &DecodeOptions::default());
+    assert!(decoded.is_ok());
+    assert_eq!(read, bytes.len() as u64);
+    let (missing, read) = super::decode_file_counted(&dir.join("missing.png"), &small);
+    assert!(missing.is_err());
+    assert_eq!(read, 0, "a file that cannot be opened counts no bytes");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

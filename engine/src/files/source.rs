@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::decode::{
-    DecodeOptions, DecodedImage, decode_bytes, decode_file, decoded_bytes_estimate,
+    DecodeOptions, DecodedImage, decode_bytes, decode_file_counted, decoded_bytes_estimate,
     decoded_bytes_estimate_of,
 };
 
@@ -166,9 +166,8 @@ impl Pending {
     pub fn decode(self, options: &DecodeOptions) -> (Result<DecodedImage, String>, u64) {
         match self.content {
             Content::Source(ImageSource::Path(path)) => {
-                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-                let image = decode_file(&path, options).map_err(message_without_path);
-                (image, size)
+                let (image, size) = decode_file_counted(&path, options);
+                (image.map_err(message_without_path), size)
             }
             Content::Source(ImageSource::Bytes { name, bytes }) => {
                 let image = decode_bytes(&bytes, name, options).map_err(message_without_path);

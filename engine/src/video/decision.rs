@@ -34,27 +34,11 @@
 use std::sync::Arc;
 
 use super::compare::{CompareOptions, VideoComparison, compare_videos, list_frames};
+use super::input::VideoError;
 use super::vpdq_format::VpdqFeature;
 use crate::PdqHash;
 use crate::lists::{HashList, ListKind};
-use crate::matcher::{Match, MatchError, MatchOptions, Matcher, QueryOutcome};
-
-/// Why lists cannot be used to check a video.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum VideoListError {
-    /// Rotated matches against a known video would be reported per frame but never counted in
-    /// vPDQ's comparison, which is defined on the frames as stored.
-    #[error(
-        "{list}: --dihedral cannot be used with a vPDQ (video) list: the video comparison counts \
-         unrotated frames only. Drop --dihedral, or use --apply-rotation for a video whose \
-         rotation tag makes it look turned"
-    )]
-    DihedralWithVideoList { list: String },
-    /// The matcher could not index a list.
-    #[error(transparent)]
-    Match(#[from] MatchError),
-}
+use crate::matcher::{Match, MatchOptions, Matcher, QueryOutcome};
 
 /// One list's part in the decision.
 #[derive(Debug)]
@@ -73,19 +57,20 @@ pub struct VideoLists {
 
 impl VideoLists {
     /// Indexes `lists`, each matched at distances up to `distance` inclusive. `dihedral` (frames
-    /// matched in all eight orientations) is refused with a vPDQ list.
+    /// matched in all eight orientations) is refused with a vPDQ list
+    /// ([`VideoError::DihedralWithVideoList`]).
     pub fn new(
         lists: Vec<HashList>,
         distance: u32,
         dihedral: bool,
-    ) -> Result<VideoLists, VideoListError> {
+    ) -> Result<VideoLists, VideoError> {
         // The quality gate is applied here (F), so the matcher matches every frame.
         let mut matcher = Matcher::new(MatchOptions::default().min_quality(0));
         let mut known = Vec::with_capacity(lists.len());
         for list in lists {
             let video = list.kind() == ListKind::Video;
             if video && dihedral {
-                return Err(VideoListError::DihedralWithVideoList {
+                return Err(VideoError::DihedralWithVideoList {
                     list: list.name().to_owned(),
                 });
             }

@@ -3,7 +3,7 @@
 //! [`VideoInput::open`] takes a path: a YUV4MPEG2 file is read in Rust, anything else is decoded
 //! by ffmpeg ([`FfmpegDecoder`]), and `-` is a YUV4MPEG2 stream on standard input.
 //! [`VideoInput::from_source`] takes frames the caller decodes. [`VideoInput::hash`] runs vPDQ
-//! over it ([`hash_video`]) and then hears ffmpeg's verdict, so a front end gets one result: the
+//! over it (sampling, hashing, pruning) and then hears ffmpeg's verdict, so a front end gets one result: the
 //! frames, and whether the video was whole.
 
 use std::fs::File;
@@ -17,11 +17,13 @@ use super::ffmpeg::{FfmpegDecoder, FfmpegError, FfmpegOptions};
 use super::sampling::BadSecondsPerHash;
 use super::source::{FrameSource, SourceError};
 use super::vpdq_format::VpdqFeature;
-use super::vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_video};
+use super::vpdq_stream::{HashedFrame, StreamSummary, VpdqOptions, hash_video};
 use super::y4m::{Y4mError, Y4mReader};
+use crate::matcher::MatchError;
 use crate::{BatchHasher, Error};
 
-/// Why a video could not be hashed, or was not hashed whole. Each variant names the input.
+/// Why a video could not be hashed, was not hashed whole, or cannot be checked against its
+/// lists: the one error type of [`video`](super). Each variant names the input or the list.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VideoError {
@@ -54,6 +56,18 @@ pub enum VideoError {
         #[source]
         source: SourceError,
     },
+    /// [`VideoLists::new`](super::VideoLists::new): rotated matches against a known video would
+    /// be reported per frame but never counted in vPDQ's comparison, which is defined on the
+    /// frames as stored.
+    #[error(
+        "{list}: --dihedral cannot be used with a vPDQ (video) list: the video comparison counts \
+         unrotated frames only. Drop --dihedral, or use --apply-rotation for a video whose \
+         rotation tag makes it look turned"
+    )]
+    DihedralWithVideoList { list: String },
+    /// [`VideoLists::new`](super::VideoLists::new): the matcher could not index a list.
+    #[error(transparent)]
+    Match(#[from] MatchError),
 }
 
 /// Why [`VideoInput::open`] failed.
@@ -140,6 +154,35 @@ impl VideoInput {
 
     /// Frames the caller decodes (any [`FrameSource`]), named `name` in errors, downscaled to
     /// `downsample` before hashing when given.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use std::ops::ControlFlow;
+    /// use std::sync::Arc;
+    /// use vigil::video::{FrameChecker, VideoInput, VpdqOptions, y4m::Y4mReader};
+    /// use vigil::{Backend, BatchHasher};
+    ///
+    /// let mut stream = b"YUV4MPEG2 W32 H32 F10:1 Cmono\n".to_vec();
+    /// for frame in 0..20u32 {
+    ///     stream.extend_from_slice(b"FRAME\n");
+    ///     stream.extend((0..32 * 32u32).map(|i| ((i % 32) * (i / 32) + frame / 10 * 90) as u8));
+    /// }
+    /// let input = VideoInput::from_source("clip.y4m", Y4mReader::new(Cursor::new(stream))?, None);
+    /// let checker = FrameChecker::builder(Arc::new(BatchHasher::new(Backend::Cpu)?));
+    /// let options = VpdqOptions::default().seconds_per_hash(0.5).prune_distance(Some(0));
+    /// let mut lines = Vec::new();
+    /// let run = input.hash(checker, &options, |hashed| {
+    ///     if hashed.kept {
+    ///         lines.push(hashed.feature.to_string());
+    ///     }
+    ///     ControlFlow::Continue(())
+    /// })?;
+    /// // Frames 0, 5, 10, 15 are hashed; 5 and 15 repeat 0 and 10 and are pruned.
+    /// let summary = run.summary;
+    /// assert_eq!((summary.frames_read, summary.frames_hashed, summary.features), (20, 4, 2));
+    /// assert!(lines[1].starts_with("10,") && lines[1].ends_with(",1.000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_source(
         name: impl Into<PathBuf>,
         source: impl FrameSource + Send + 'static,
@@ -159,7 +202,9 @@ impl VideoInput {
     }
 
     /// Hashes the video: starts the checker `checker` describes (adding the downscaling ffmpeg
-    /// has not done), runs [`hash_video`] with `each` seeing every hashed frame in order, then
+    /// has not done), runs vPDQ over the frames with `each` seeing every hashed frame (kept or
+    /// pruned) in frame order on the calling thread, stopping early when it returns
+    /// [`ControlFlow::Break`], then
     /// waits for ffmpeg. A stream that fails midway hands over every frame before the fault and
     /// returns [`VideoError::Stream`]; ffmpeg's own failure wins over the stream's, as its
     /// message explains more; damage ffmpeg decoded around is [`VideoRun::damage`].
@@ -181,7 +226,7 @@ impl VideoInput {
         };
         let checker = checker.start()?;
         let mut stopped_early = false;
-        let hashed = hash_video(source, checker, options, |frame| {
+        let hashed = hash_video(&name, source, checker, options, |frame| {
             let flow = each(frame);
             stopped_early |= flow.is_break();
             flow
@@ -204,19 +249,11 @@ impl VideoInput {
                 });
             }
         };
-        match hashed {
-            Ok(summary) => Ok(VideoRun {
-                summary,
-                stopped_early,
-                damage,
-            }),
-            Err(StreamError::BadSecondsPerHash(error)) => Err(error.into()),
-            Err(StreamError::Stream { summary, source }) => Err(VideoError::Stream {
-                input: name,
-                summary,
-                source,
-            }),
-        }
+        Ok(VideoRun {
+            summary: hashed?,
+            stopped_early,
+            damage,
+        })
     }
 }
 

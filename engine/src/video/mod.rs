@@ -12,15 +12,15 @@
 //! * Input: any [`FrameSource`]: files through ffmpeg ([`ffmpeg`]), converted to RGB exactly as
 //!   vPDQ's libswscale converts them, and YUV4MPEG2 streams read in Rust ([`y4m`]), converted to
 //!   RGB in the same arithmetic. [`VideoInput`] opens either (or takes the caller's frames) and
-//!   runs the whole pipeline ([`hash_video`]) with ffmpeg's verdict; [`hash_video_file`] is the
-//!   one-call form (what `vpdq.computeHash` does).
+//!   runs the whole pipeline ([`VideoInput::hash`]) with ffmpeg's verdict; [`hash_video_file`]
+//!   is the one-call form (what `vpdq.computeHash` does). Every failure is a [`VideoError`].
 //! * Decisions: [`VideoLists`] and [`DecisionTally`] decide per list whether a video matches
 //!   (vPDQ's comparison for a known video, any frame for a list of images, frames under the
 //!   quality threshold left out).
 //!
 //! ```
 //! use std::sync::Arc;
-//! use vigil::video::{CompareOptions, FrameChecker, VpdqOptions, compare_videos, hash_video};
+//! use vigil::video::{CompareOptions, FrameChecker, VideoInput, VpdqOptions, compare_videos};
 //! use vigil::video::y4m::Y4mReader;
 //! use vigil::{Backend, BatchHasher, PdqHash};
 //!
@@ -32,8 +32,8 @@
 //! }
 //! let hasher = Arc::new(BatchHasher::new(Backend::Cpu)?);
 //! let mut frames: Vec<PdqHash> = Vec::new();
-//! let checker = FrameChecker::builder(hasher).start()?;
-//! hash_video(Y4mReader::new(&stream[..])?, checker, &VpdqOptions::default(), |hashed| {
+//! let input = VideoInput::from_source("clip.y4m", Y4mReader::new(std::io::Cursor::new(stream))?, None);
+//! input.hash(FrameChecker::builder(hasher), &VpdqOptions::default(), |hashed| {
 //!     let feature = hashed.feature;
 //!     println!("{feature}"); // 0,100,9c8e...,0.000 as vpdq-hash-video writes it
 //!     frames.push(PdqHash { hash: feature.hash, quality: feature.quality });
@@ -68,7 +68,7 @@ pub use checker::{
     TrySubmitError,
 };
 pub use compare::{CompareOptions, Gate, VideoComparison, compare_videos, list_frames};
-pub use decision::{DecisionTally, FrameMatches, ListDecision, VideoListError, VideoLists};
+pub use decision::{DecisionTally, FrameMatches, ListDecision, VideoLists};
 pub use downsample::downsample;
 pub use input::{OpenError, VideoError, VideoInput, VideoRun, hash_video_file};
 pub use luma_range::{LumaRange, expand_limited_range};
@@ -76,7 +76,7 @@ pub use prune::Pruner;
 pub use sampling::{BadSecondsPerHash, FrameRate, FrameSampler};
 pub use source::{FrameSource, SourceError, SourceFrame};
 pub use vpdq_format::{Seconds3, VpdqFeature};
-pub use vpdq_stream::{HashedFrame, StreamError, StreamSummary, VpdqOptions, hash_video};
+pub use vpdq_stream::{HashedFrame, StreamSummary, VpdqOptions};
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Where a video's frames come from: anything that yields decoded frames in order with a frame
 //! rate. [`Y4mReader`](super::y4m::Y4mReader) (a YUV4MPEG2 stream read in Rust) and
 //! [`FfmpegFrames`](super::ffmpeg::FfmpegFrames) (any file ffmpeg decodes) are sources;
-//! [`hash_video`](super::hash_video) runs vPDQ over any of them.
+//! [`VideoInput::from_source`](super::VideoInput::from_source) runs vPDQ over any of them.
 
 use std::io;
 use std::time::Duration;

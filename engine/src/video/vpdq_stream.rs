@@ -3,11 +3,13 @@
 //! caller as [`VpdqFeature`]s in frame order on the calling thread.
 
 use std::ops::ControlFlow;
+use std::path::Path;
 
 use super::checker::{CheckedFrame, FrameChecker, FramePosition};
+use super::input::VideoError;
 use super::prune::Pruner;
-use super::sampling::{BadSecondsPerHash, FrameSampler};
-use super::source::{FrameSource, SourceError};
+use super::sampling::FrameSampler;
+use super::source::FrameSource;
 use super::vpdq_format::VpdqFeature;
 
 /// Which frames become features.
@@ -34,22 +36,7 @@ pub struct StreamSummary {
     pub features: u64,
 }
 
-/// A run that stopped early.
-#[derive(Debug, thiserror::Error)]
-pub enum StreamError {
-    /// `seconds_per_hash` is negative or not a number.
-    #[error(transparent)]
-    BadSecondsPerHash(#[from] BadSecondsPerHash),
-    /// The stream failed after `summary.frames_read` good frames, whose features were handed over.
-    #[error("{source}")]
-    Stream {
-        summary: StreamSummary,
-        #[source]
-        source: SourceError,
-    },
-}
-
-/// One hashed frame, as [`hash_video`] hands it over.
+/// One hashed frame, as [`VideoInput::hash`](super::VideoInput::hash) hands it over.
 #[derive(Clone, Copy, Debug)]
 pub struct HashedFrame<'a> {
     /// The frame as a vPDQ feature.
@@ -60,44 +47,21 @@ pub struct HashedFrame<'a> {
     pub checked: &'a CheckedFrame,
 }
 
-/// Reads every frame of `source` (a [`Y4mReader`](super::y4m::Y4mReader), the frames of
-/// [`FfmpegDecoder`](super::ffmpeg::FfmpegDecoder), or a source of the caller's), hashes the frames `options` selects on `checker`, and calls
+/// Reads every frame of `source`, hashes the frames `options` selects on `checker`, and calls
 /// `each` with every hashed frame, kept or pruned, in frame order, on the calling thread; `each`
 /// stops the run early by returning [`ControlFlow::Break`]. The checker should be fresh (nothing
 /// submitted yet); it is closed at the end. A stream that fails midway still hands over every
-/// frame before the fault, then returns the error.
+/// frame before the fault, then returns [`VideoError::Stream`] naming `name`.
 ///
-/// ```
-/// use std::ops::ControlFlow;
-/// use std::sync::Arc;
-/// use vigil::video::{FrameChecker, VpdqOptions, hash_video, y4m::Y4mReader};
-/// use vigil::{Backend, BatchHasher};
-///
-/// let mut stream = b"YUV4MPEG2 W32 H32 F10:1 Cmono\n".to_vec();
-/// for frame in 0..20u32 {
-///     stream.extend_from_slice(b"FRAME\n");
-///     stream.extend((0..32 * 32u32).map(|i| ((i % 32) * (i / 32) + frame / 10 * 90) as u8));
-/// }
-/// let checker = FrameChecker::builder(Arc::new(BatchHasher::new(Backend::Cpu)?)).start()?;
-/// let options = VpdqOptions::default().seconds_per_hash(0.5).prune_distance(Some(0));
-/// let mut lines = Vec::new();
-/// let summary = hash_video(Y4mReader::new(&stream[..])?, checker, &options, |hashed| {
-///     if hashed.kept {
-///         lines.push(hashed.feature.to_string());
-///     }
-///     ControlFlow::Continue(())
-/// })?;
-/// // Frames 0, 5, 10, 15 are hashed; 5 and 15 repeat 0 and 10 and are pruned.
-/// assert_eq!((summary.frames_read, summary.frames_hashed, summary.features), (20, 4, 2));
-/// assert!(lines[1].starts_with("10,") && lines[1].ends_with(",1.000"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn hash_video<S: FrameSource + Send>(
+/// The public way in is [`VideoInput::hash`](super::VideoInput::hash), which adds ffmpeg's
+/// verdict.
+pub(crate) fn hash_video<S: FrameSource + Send>(
+    name: &Path,
     mut source: S,
     checker: FrameChecker,
     options: &VpdqOptions,
     mut each: impl FnMut(&HashedFrame<'_>) -> ControlFlow<()>,
-) -> Result<StreamSummary, StreamError> {
+) -> Result<StreamSummary, VideoError> {
     let sampler = FrameSampler::new(source.frame_rate(), options.seconds_per_hash)?;
     let results = checker.results();
     let mut pruner = options.prune_distance.map(Pruner::new);
@@ -163,6 +127,10 @@ pub fn hash_video<S: FrameSource + Send>(
     summary.frames_hashed = frames_hashed;
     match error {
         None => Ok(summary),
-        Some(source) => Err(StreamError::Stream { summary, source }),
+        Some(source) => Err(VideoError::Stream {
+            input: name.to_owned(),
+            summary,
+            source,
+        }),
     }
 }
