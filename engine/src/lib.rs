@@ -100,6 +100,7 @@ pub mod stages;
 /// Photo-like synthetic frames. Not part of the stable API: for vigil's own tests, benchmarks and `vigil bench`; it may change in any release.
 #[doc(hidden)]
 pub mod synthetic;
+mod system_memory;
 pub mod video;
 
 pub use backend::{ActiveBackend, Backend, BatchHasher};

@@ -32,7 +32,9 @@ pub enum ListError {
     /// The list has no entries (matching against nothing would let everything through).
     #[error("{}: no hashes in this list", path.display())]
     Empty { path: PathBuf },
-    /// The list is too large for the format (more than 2^32 - 1 lines or entries, or ids).
+    /// The list is too large for the format (more than 2^32 - 1 lines or entries, or ids), or
+    /// for this machine: loading it would need more memory than the system has available (it
+    /// is refused before anything is allocated for it).
     #[error("{}: {message}", path.display())]
     TooLarge { path: PathBuf, message: String },
 }

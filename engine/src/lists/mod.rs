@@ -68,6 +68,7 @@ use std::path::Path;
 pub use error::ListError;
 
 use crate::Hash256;
+use crate::system_memory::human_bytes;
 
 /// How a list file was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -208,26 +209,61 @@ const PARALLEL_READ: u64 = 64 << 20;
 #[cfg(unix)]
 const READ_PIECE: usize = 16 << 20;
 
-/// The whole file at `path`; large files are read in pieces in parallel on Unix.
-fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
-    #[cfg(unix)]
+/// A list needs about this many times its file's size while it loads: the file's bytes and the
+/// entries parsed from them (a binary entry's hash, quality and number take about what it took
+/// in the file; a text line's take 60% of it).
+const LOAD_MEMORY_FACTOR: u64 = 2;
+
+/// The whole list file at `path`, refused before anything is allocated when loading it would
+/// need more memory than the system has available; large files are read in pieces in parallel
+/// on Unix.
+fn read_list_file(path: &Path) -> Result<Vec<u8>, ListError> {
+    let io = |source| ListError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let needed = len.saturating_mul(LOAD_MEMORY_FACTOR);
+    if let Some(available) = crate::system_memory::available_bytes()
+        && needed > available
     {
+        return Err(ListError::TooLarge {
+            path: path.to_owned(),
+            message: format!(
+                "the list is {} and loading it needs about {}; this system has {} available. \
+                 Load it on a machine with more memory, or split it into lists that fit",
+                human_bytes(len),
+                human_bytes(needed),
+                human_bytes(available)
+            ),
+        });
+    }
+    let cannot_allocate = || ListError::TooLarge {
+        path: path.to_owned(),
+        message: format!("cannot allocate {} to read it", human_bytes(len)),
+    };
+    let mut bytes = Vec::new();
+    let size = usize::try_from(len).map_err(|_| cannot_allocate())?;
+    bytes
+        .try_reserve_exact(size)
+        .map_err(|_| cannot_allocate())?;
+    #[cfg(unix)]
+    if len >= PARALLEL_READ {
         use rayon::prelude::*;
         use std::os::unix::fs::FileExt;
 
-        let file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        if len >= PARALLEL_READ {
-            let len = usize::try_from(len).map_err(std::io::Error::other)?;
-            let mut bytes = vec![0u8; len];
-            bytes
-                .par_chunks_mut(READ_PIECE)
-                .enumerate()
-                .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * READ_PIECE) as u64))?;
-            return Ok(bytes);
-        }
+        bytes.resize(size, 0);
+        bytes
+            .par_chunks_mut(READ_PIECE)
+            .enumerate()
+            .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * READ_PIECE) as u64))
+            .map_err(io)?;
+        return Ok(bytes);
     }
-    std::fs::read(path)
+    let mut file = file;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
+    Ok(bytes)
 }
 
 /// Bytes looked at for signs of a binary file.
@@ -272,10 +308,7 @@ impl HashList {
     /// is the path as given.
     pub fn load(path: &Path) -> Result<HashList, ListError> {
         let name = path.display().to_string();
-        let bytes = read_whole(path).map_err(|source| ListError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = read_list_file(path)?;
         let mut list = HashList::parse(&name, &bytes)?;
         list.path = Some(path.to_owned());
         Ok(list)

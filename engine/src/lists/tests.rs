@@ -430,3 +430,26 @@ fn lists_from_hashes_equal_their_text_lists() {
             .is_empty()
     );
 }
+
+/// A list larger than the memory the system has available is refused before anything is
+/// allocated for it, with its size and what is available (an 8 TiB sparse file: no disk used).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_list_too_large_for_memory_is_refused_before_it_is_read() {
+    let dir = std::env::temp_dir().join(format!("vigil-huge-list-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.txt");
+    let file = std::fs::File::create(&path).unwrap();
+    if file.set_len(8 << 40).is_err() {
+        // A file system without sparse files this large: nothing to test here.
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    }
+    let message = HashList::load(&path).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        message.contains("huge.txt: the list is 8.8 TB"),
+        "{message}"
+    );
+    assert!(message.contains("available"), "{message}");
+}
