@@ -189,15 +189,15 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
     }
     let run = match run {
         Ok(run) => run,
-        Err(VideoError::Stream {
-            input,
-            summary,
-            source,
-        }) => {
+        // The stream failed, or ffmpeg died or crashed, midway: the frames before the fault
+        // were hashed and are written, then the failure (exit status 2).
+        Err(
+            ref error @ (VideoError::Stream { ref summary, .. }
+            | VideoError::Decoder { ref summary, .. }),
+        ) => {
             writer.finish_output()?;
             report_error(&format!(
-                "{}: {source} (after {} frames; their hashes were written)",
-                input.display(),
+                "{error} (after {} frames; their hashes were written)",
                 summary.frames_read
             ));
             return Ok(Outcome::SomeFailed);

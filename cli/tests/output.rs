@@ -1,6 +1,7 @@
 //! Files that vigil writes (`list convert`, `video -o`): written through to standard output,
 //! devices and FIFOs; replaced whole through a random temporary name; never an input; no
-//! temporary file left behind, even when interrupted.
+//! temporary file left behind, even when interrupted. The faults of production: a full disk (a
+//! small tmpfs), a writer killed with SIGKILL, two writers of one list at once.
 #![cfg(unix)]
 
 mod common;
@@ -255,4 +256,170 @@ fn video_output_that_is_the_input_is_refused_before_ffmpeg_runs() {
         "the only copy of a video"
     );
     assert_eq!(names(dir.path()), ["clip.mp4", "empty-path"]);
+}
+
+/// `count` distinct hashes as a text list (`HASH,QUALITY` lines), different for each `seed`.
+fn generated_list(count: usize, seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        // xorshift64: enough to make every hash different.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let hash: String = (0..4).map(|_| format!("{:016x}", next())).collect();
+            format!("{hash},{}\n", 50 + next() % 51)
+        })
+        .collect()
+}
+
+/// Temporary files vigil left in `dir` (its `.vigil-` names).
+fn temporaries(dir: &Path) -> Vec<String> {
+    names(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(".vigil-"))
+        .collect()
+}
+
+/// A tmpfs of `size` mounted on a fresh folder, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` where this process may not mount (not root, or a container without the right).
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// A disk that fills up while a list is written: the write fails with the system's message and
+/// exit status 2, the list that was there is untouched, and no temporary file is left.
+#[test]
+fn a_full_disk_fails_the_write_and_keeps_the_old_list() {
+    let Some(disk) = SmallDisk::mount("256k") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root, or CAP_SYS_ADMIN)");
+        return;
+    };
+    let (dir, small) = folder_with_list();
+    let output = disk.path().join("out.bin");
+    let out = vigil(&["list", "convert", path_str(&small), path_str(&output)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = fs::read(&output).unwrap();
+
+    // 20,000 entries: about 700 kB in binary, more than the disk holds.
+    let large = dir.path().join("large.txt");
+    fs::write(&large, generated_list(20_000, 1)).unwrap();
+    for to in ["binary", "text"] {
+        let out = vigil(&[
+            "list",
+            "convert",
+            path_str(&large),
+            path_str(&output),
+            "--to",
+            to,
+        ]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {stderr}");
+        assert!(stderr.contains("No space left on device"), "{to}: {stderr}");
+        assert_eq!(fs::read(&output).unwrap(), before, "{to}");
+        assert_eq!(names(disk.path()), ["out.bin"], "{to}");
+    }
+}
+
+/// A writer killed with SIGKILL (no chance to clean up) never leaves the destination half
+/// written: it is only ever replaced by a rename of a complete file. What remains is a hidden
+/// `.vigil-` temporary file beside it.
+#[test]
+fn a_writer_killed_outright_leaves_the_old_list_whole() {
+    let (dir, list) = folder_with_list();
+    let output = dir.path().join("out.bin");
+    let out = vigil(&["list", "convert", path_str(&list), path_str(&output)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = fs::read(&output).unwrap();
+    // The list is read from a FIFO that nobody writes: the convert waits with its output open.
+    let input = dir.path().join("input");
+    mkfifo(&input);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["list", "convert", path_str(&input), path_str(&output)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn vigil");
+    let started = Instant::now();
+    while temporaries(dir.path()).is_empty() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("no temporary output file appeared while the input was read");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait for vigil");
+    assert_eq!(fs::read(&output).unwrap(), before);
+    let back = vigil(&["list", "info", path_str(&output)]);
+    assert!(text(&back.stdout).contains("entries: 2"));
+    assert_eq!(temporaries(dir.path()).len(), 1);
+}
+
+/// Two writers of one list at once: the list is, whole, what one or the other wrote, never a
+/// mix, and neither leaves a temporary file.
+#[test]
+fn two_writers_never_mix_their_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = Vec::new();
+    let mut inputs = Vec::new();
+    for seed in [1, 2] {
+        let input = dir.path().join(format!("in{seed}.txt"));
+        fs::write(&input, generated_list(50_000, seed)).unwrap();
+        let alone = dir.path().join(format!("alone{seed}.bin"));
+        let out = vigil(&["list", "convert", path_str(&input), path_str(&alone)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        expected.push(fs::read(&alone).unwrap());
+        inputs.push(input);
+    }
+    let output = dir.path().join("shared.bin");
+    for round in 0..8 {
+        let writers: Vec<_> = inputs
+            .iter()
+            .map(|input| {
+                Command::new(env!("CARGO_BIN_EXE_vigil"))
+                    .args(["list", "convert", path_str(input), path_str(&output)])
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn vigil")
+            })
+            .collect();
+        for writer in writers {
+            let done = writer.wait_with_output().expect("wait for vigil");
+            assert_eq!(done.status.code(), Some(0), "{}", text(&done.stderr));
+        }
+        let written = fs::read(&output).unwrap();
+        assert!(
+            written == expected[0] || written == expected[1],
+            "round {round}: the list is neither writer's ({} bytes)",
+            written.len()
+        );
+        assert!(temporaries(dir.path()).is_empty(), "round {round}");
+    }
 }

@@ -508,3 +508,176 @@ fn list_names_that_are_not_utf8_print_without_loss() {
     }
     assert_ne!(decisions[0], decisions[1]);
 }
+
+/// ffmpeg killed mid-stream (as a crash or the OOM killer would): the frames it delivered are
+/// hashed and printed, then vigil says ffmpeg failed and after how many frames, exit status 2.
+#[test]
+fn ffmpeg_killed_mid_stream_gives_the_frames_so_far_then_an_error() {
+    if !ffmpeg_or_skip("ffmpeg_killed_mid_stream") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mp4 = dir.path().join("clip.mp4");
+    encode_test_pattern(&mp4, 24);
+    let whole = vigil(&["video", path_str(&mp4)]);
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let whole = text(&whole.stdout);
+
+    // An `ffmpeg` first on PATH that runs the real one, passes on 10 frames and a half (96×64
+    // RGB, 18,432 bytes a frame), then is killed outright.
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v ffmpeg"])
+            .output()
+            .expect("sh")
+            .stdout,
+    )
+    .expect("UTF-8 path");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let fake = bin.join("ffmpeg");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\" | head -c {}\nkill -KILL $$\n",
+            real.trim(),
+            10 * 18_432 + 9_000
+        ),
+    )
+    .expect("write the fake ffmpeg");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for output_file in [false, true] {
+        let vpdq = dir.path().join("out.vpdq");
+        let mut args = vec!["video", path_str(&mp4)];
+        if output_file {
+            args.extend(["-o", path_str(&vpdq)]);
+        }
+        let killed = cargo_bin_cmd!("vigil")
+            .args(&args)
+            .env("PATH", &path)
+            .output()
+            .expect("run vigil");
+        let stderr = text(&killed.stderr);
+        assert_eq!(killed.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("ffmpeg failed") && stderr.contains("after 10 frames"),
+            "{stderr}"
+        );
+        let printed = if output_file {
+            std::fs::read_to_string(&vpdq).expect("the frames so far were written")
+        } else {
+            text(&killed.stdout)
+        };
+        let first_ten: String = whole.lines().take(10).map(|l| format!("{l}\n")).collect();
+        assert_eq!(printed, first_ten, "written to a file: {output_file}");
+    }
+}
+
+/// A consumer that stops reading `vigil video`'s output holds vigil's memory bounded: vigil
+/// blocks on its full output pipe and stops reading its input, instead of queueing frames or
+/// results.
+#[test]
+fn a_consumer_that_stops_reading_holds_memory_bounded() {
+    const WIDTH: usize = 320;
+    const HEIGHT: usize = 240;
+    const FRAMES: usize = 3000;
+    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
+        .args(["video", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run vigil");
+    let mut input = child.stdin.take().expect("stdin");
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writer = {
+        let accepted = std::sync::Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            let header = format!("YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Cmono\n");
+            if input.write_all(header.as_bytes()).is_err() {
+                return;
+            }
+            for index in 0..FRAMES {
+                let mut frame = b"FRAME\n".to_vec();
+                frame.extend((0..WIDTH * HEIGHT).map(|i| ((i * (index % 7 + 1)) % 251) as u8));
+                if input.write_all(&frame).is_err() {
+                    return;
+                }
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+    };
+    // Wait until vigil stops taking frames (its output pipe is full and nobody reads it).
+    let started = std::time::Instant::now();
+    let mut last = usize::MAX;
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        let now = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "vigil kept reading"
+        );
+        last = now;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = writer.join();
+    assert!(
+        last < FRAMES,
+        "vigil read all {FRAMES} frames with nobody reading its output"
+    );
+    if let Ok(status) = status {
+        let resident_kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmHWM in /proc/PID/status");
+        eprintln!("stalled after {last} frames; peak resident memory {resident_kib} kB");
+        // Frames are 77 kB: a few hundred queued would pass this.
+        assert!(
+            resident_kib < 150_000,
+            "peak resident memory {resident_kib} kB"
+        );
+    }
+}
+
+/// `vigil video - | head -1`: a reader that closes the pipe ends vigil quietly (status 0, no
+/// message), as `vigil hash` does.
+#[test]
+fn a_closed_output_pipe_ends_the_video_quietly() {
+    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
+        .args(["video", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vigil");
+    let mut input = child.stdin.take().expect("stdin");
+    // 2,000 frames: far more output than a pipe holds, so vigil must meet the closed pipe.
+    let stream = y4m(2000);
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stream);
+    });
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut first,
+    )
+    .expect("a line");
+    assert_eq!(first.trim_end(), expected_line(0));
+    // The reader is dropped here, closing the pipe.
+    let output = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+}

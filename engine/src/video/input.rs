@@ -41,10 +41,12 @@ pub enum VideoError {
     /// `seconds_per_hash` is negative or not a number.
     #[error(transparent)]
     BadSecondsPerHash(#[from] BadSecondsPerHash),
-    /// ffmpeg failed while decoding (its own message, which explains an early end best).
+    /// ffmpeg failed while decoding (its own message, which explains an early end best), after
+    /// `summary.frames_read` good frames, whose features were handed over.
     #[error("{}: {source}", input.display())]
     Decoder {
         input: PathBuf,
+        summary: StreamSummary,
         #[source]
         source: FfmpegError,
     },
@@ -243,8 +245,13 @@ impl VideoInput {
             Ok(()) => None,
             Err(FfmpegError::Damaged { message }) => Some(message),
             Err(source) => {
+                let summary = match &hashed {
+                    Ok(summary) | Err(VideoError::Stream { summary, .. }) => *summary,
+                    Err(_) => StreamSummary::default(),
+                };
                 return Err(VideoError::Decoder {
                     input: name,
+                    summary,
                     source,
                 });
             }
