@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per subject.
 
+mod concurrency;
 mod golden;
 mod gpu;
 mod reference;

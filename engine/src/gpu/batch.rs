@@ -201,7 +201,7 @@ impl GpuDevice {
             });
         }
         pixels.unmap();
-        let dct_mid_bytes = n * DCT_SIDE as u64 * 64 * 4;
+        let dct_mid_bytes = n * DCT_SIDE as u64 * DOWNSAMPLED as u64 * 4;
         Ok(BatchBuffers {
             infos,
             tables,
@@ -315,7 +315,10 @@ impl GpuDevice {
             Ok(Err(error)) => return Err(GpuError::Readback(error.to_string())),
             Ok(Ok(_)) => {}
         }
-        match batch.mapped.try_recv() {
+        // The submission is done, but its mapping callback may have been collected by another
+        // thread's poll (threads sharing the device): wgpu runs collected callbacks after the
+        // poll that collected them returns, so wait for it rather than look once.
+        match batch.mapped.recv_timeout(BATCH_TIMEOUT) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(GpuError::Readback(error.to_string())),
             Err(_) => {
