@@ -86,6 +86,8 @@ impl From<engine::Error> for Failure {
             Error::Decode { .. } => VigilStatus::DecodeError,
             Error::GpuUnavailable(_) => VigilStatus::GpuUnavailable,
             Error::Io { .. } => VigilStatus::IoError,
+            // A kind of error a later engine adds: its message says what went wrong.
+            _ => VigilStatus::InvalidArgument,
         };
         Failure::new(status, error.to_string())
     }

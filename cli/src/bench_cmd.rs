@@ -25,9 +25,10 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct BenchArgs {
-    /// Backends to measure: `all` (the CPU and, when one is found, the GPU), `cpu` or `gpu`.
-    #[arg(long, default_value = "all", value_parser = ["all", "cpu", "gpu"])]
-    pub backend: String,
+    /// Backends to measure: `all` (the CPU and, when one is found, the GPU), or one backend
+    /// (`auto`: the one `vigil hash` would use).
+    #[arg(long, value_name = "BACKEND", default_value = "all", value_parser = parse_backends)]
+    pub backend: BenchBackends,
 
     /// Frame sizes, WIDTHxHEIGHT, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1920x1080,1280x720,640x360", value_parser = parse_size)]
@@ -86,17 +87,37 @@ fn parse_size(value: &str) -> Result<(u32, u32), String> {
 /// enough that a 128-frame 1080p batch does not need 800 MB.
 const DISTINCT_FRAMES: usize = 16;
 
+/// `--backend`: every backend, or one of the engine's.
+#[derive(Clone, Copy, Debug)]
+pub enum BenchBackends {
+    All,
+    One(Backend),
+}
+
+/// `all`, or a [`Backend`] by its own names.
+fn parse_backends(value: &str) -> Result<BenchBackends, String> {
+    match value {
+        "all" => Ok(BenchBackends::All),
+        name => name
+            .parse::<Backend>()
+            .map(BenchBackends::One)
+            .map_err(|error| format!("{error}, or all")),
+    }
+}
+
 /// Runs `vigil bench`.
 pub fn run(args: &BenchArgs) -> Result<Outcome, String> {
     let mut hashers = Vec::new();
-    if args.backend != "gpu" {
-        hashers.push(BatchHasher::new(Backend::Cpu).map_err(|e| e.to_string())?);
-    }
-    if args.backend != "cpu" {
-        match BatchHasher::new(Backend::Gpu) {
-            Ok(hasher) => hashers.push(hasher),
-            Err(error) if args.backend == "gpu" => return Err(error.to_string()),
-            Err(error) => crate::report_error(&format!("GPU not measured: {error}")),
+    match args.backend {
+        BenchBackends::One(backend) => {
+            hashers.push(BatchHasher::new(backend).map_err(|e| e.to_string())?);
+        }
+        BenchBackends::All => {
+            hashers.push(BatchHasher::new(Backend::Cpu).map_err(|e| e.to_string())?);
+            match BatchHasher::new(Backend::Gpu) {
+                Ok(hasher) => hashers.push(hasher),
+                Err(error) => crate::report_error(&format!("GPU not measured: {error}")),
+            }
         }
     }
     let mut out = io::stdout().lock();

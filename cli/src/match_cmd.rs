@@ -10,7 +10,7 @@ use serde::Serialize;
 use vigil::files::{HashedFile, hash_files};
 use vigil::lists::HashList;
 use vigil::matcher::{IndexChoice, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome};
-use vigil::{Hash256, MIN_QUALITY};
+use vigil::{DEFAULT_THRESHOLD, Dihedral, Hash256, MIN_QUALITY};
 
 use crate::engine_values::engine_value;
 use crate::hash_cmd::HashingArgs;
@@ -80,7 +80,7 @@ pub struct MatchArgs {
     pub lists: Vec<ListArg>,
 
     /// Match at distances up to N bits, inclusive, for lists without their own.
-    #[arg(long, value_name = "N", default_value_t = 31,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_THRESHOLD,
           value_parser = clap::value_parser!(u32).range(0..=256))]
     pub threshold: u32,
 
@@ -335,22 +335,22 @@ enum JsonLine<'a> {
         query: &'a str,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         query_escaped: bool,
-        query_hash: String,
+        query_hash: Hash256,
         quality: Option<u8>,
         distance: u32,
         threshold: u32,
-        orientation: &'static str,
+        orientation: Dihedral,
         list: &'a str,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         list_escaped: bool,
         id: String,
-        hash: String,
+        hash: Hash256,
     },
     Skipped {
         query: &'a str,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         query_escaped: bool,
-        query_hash: String,
+        query_hash: Hash256,
         quality: u8,
         reason: String,
     },
@@ -394,7 +394,7 @@ impl MatchWriter<'_> {
                 let line = JsonLine::Skipped {
                     query: &name.json,
                     query_escaped: name.escaped,
-                    query_hash: query_hash.to_string(),
+                    query_hash,
                     quality: *quality,
                     reason: format!("quality under {MIN_QUALITY}"),
                 };
@@ -424,15 +424,15 @@ impl MatchWriter<'_> {
                 let line = JsonLine::Match {
                     query: &name.json,
                     query_escaped: name.escaped,
-                    query_hash: query_hash.to_string(),
+                    query_hash,
                     quality,
                     distance: found.distance,
                     threshold,
-                    orientation: found.orientation.name(),
+                    orientation: found.orientation,
                     list: &list_name.json,
                     list_escaped: list_name.escaped,
                     id: entry.id.to_string(),
-                    hash: entry.hash.to_string(),
+                    hash: entry.hash,
                 };
                 write_json(out, &line)
             } else {

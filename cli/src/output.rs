@@ -2,14 +2,14 @@
 //! list names, ids) are written in them, the same in every command.
 //!
 //! Text is what Meta's reference tools print, one line per file: `hash,quality,path`, or with
-//! dihedral hashes the eight hashes in [`Dihedral::ALL`] order, then quality, then path (the
+//! dihedral hashes the eight hashes in [`Dihedral::ALL`](vigil::Dihedral::ALL) order, then quality, then path (the
 //! layout of the reference's `expected-pdqhash-dihedral.csv`). Names are written by
 //! [`name_field`]: as they are, unless a comma, a quote, a control character or bytes that are
 //! not UTF-8 would make the line ambiguous or lose them; then quoted and escaped, so that two
 //! different names never print the same.
 //!
 //! JSON Lines has one object per file, `{"path":...,"hash":...,"quality":...}`, with a
-//! `"dihedral"` object keyed by [`Dihedral::name`] when dihedral hashes were computed, and
+//! `"dihedral"` object keyed by [`Dihedral::name`](vigil::Dihedral::name) when dihedral hashes were computed, and
 //! `{"path":...,"error":...}` for a file that failed. A path that is not UTF-8 is written by
 //! [`json_name`], with `"path_escaped":true` beside it.
 
@@ -19,9 +19,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
-use vigil::DihedralHashes;
 use vigil::lists::HashList;
 use vigil::output_file::OutputFile;
+use vigil::{DihedralHashes, PdqHash};
 
 /// Where a command's main output goes: a file written safely ([`vigil::output_file`]: replaced
 /// whole on [`finish`](Destination::finish), or written through to a device or FIFO), standard
@@ -295,8 +295,8 @@ struct JsonHashes {
     path: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     path_escaped: bool,
-    hash: String,
-    quality: u8,
+    #[serde(flatten)]
+    pdq: PdqHash,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// The engine's shape (the `serde` feature): keys in the reference's orientation order.
     dihedral: Option<DihedralHashes>,
@@ -309,8 +309,7 @@ impl JsonHashes {
         JsonHashes {
             path: path.into_owned(),
             path_escaped,
-            hash: original.hash.to_string(),
-            quality: original.quality,
+            pdq: original,
             dihedral: match hashes {
                 Hashes::Single(_) => None,
                 Hashes::Dihedral(all) => Some(**all),

@@ -9,7 +9,9 @@ use clap::Args;
 use vigil::lists::HashList;
 use vigil::output_file::OutputFile;
 use vigil::video::ffmpeg::{FfmpegError, FfmpegOptions};
-use vigil::video::{FrameChecker, OpenError, VideoError, VideoInput, VideoLists, VpdqOptions};
+use vigil::video::{
+    CompareOptions, FrameChecker, OpenError, VideoError, VideoInput, VideoLists, VpdqOptions,
+};
 use vigil::{Backend, BatchHasher};
 
 use crate::engine_values::engine_value;
@@ -146,7 +148,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         .seconds_per_hash(args.seconds_per_hash)
         .prune_distance(args.prune);
     let decision = args.decision.options();
-    let lists = load_lists(&args.lists, decision.distance, args.dihedral)?;
+    let lists = load_lists(&args.lists, &decision, args.dihedral)?;
     let hasher = BatchHasher::new(args.backend).map_err(|e| e.to_string())?;
     if io::stderr().is_terminal() {
         report_error(&format!("hashing on {}", hasher.active()));
@@ -178,7 +180,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
         vpdq_out,
         matches_out: BufWriter::new(io::stdout()),
         json: args.json,
-        tally: lists.as_ref().map(|lists| lists.tally(&decision)),
+        tally: lists.as_ref().map(VideoLists::tally),
         stop: None,
         progress: ProgressLine::on_stderr("vigil video"),
     };
@@ -228,7 +230,7 @@ pub fn run(args: &VideoArgs) -> Result<Outcome, String> {
 /// Loads the lists for the decisions (none: the video is only hashed).
 fn load_lists(
     paths: &[PathBuf],
-    distance: u32,
+    decision: &CompareOptions,
     dihedral: bool,
 ) -> Result<Option<VideoLists>, String> {
     if paths.is_empty() {
@@ -238,7 +240,7 @@ fn load_lists(
         .iter()
         .map(|path| HashList::load(path).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    VideoLists::new(lists, distance, dihedral)
+    VideoLists::new(lists, decision, dihedral)
         .map(Some)
         .map_err(|e| e.to_string())
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use serde::Serialize;
 use vigil::lists::HashList;
 use vigil::video::{CompareOptions, Gate, VideoComparison, compare_videos, list_frames};
+use vigil::{DEFAULT_THRESHOLD, MIN_QUALITY};
 
 use crate::Outcome;
 use crate::engine_values::engine_value;
@@ -69,12 +70,12 @@ pub struct DecisionArgs {
     pub gate: Gate,
 
     /// D: frames match at up to D bits, inclusive.
-    #[arg(long, value_name = "D", default_value_t = 31,
+    #[arg(long, value_name = "D", default_value_t = DEFAULT_THRESHOLD,
           value_parser = clap::value_parser!(u32).range(0..=256))]
     pub distance: u32,
 
     /// F: frames of lower quality are left out.
-    #[arg(long, value_name = "F", default_value_t = 50,
+    #[arg(long, value_name = "F", default_value_t = MIN_QUALITY,
           value_parser = clap::value_parser!(u8).range(0..=100))]
     pub quality: u8,
 
@@ -98,7 +99,7 @@ impl DecisionArgs {
     }
 }
 
-/// `--seconds-per-hash`: a finite number ≥ 0 (`nan` and `inf` parse as floats).
+/// `--pc` and `--pq`: a percentage, 0 to 100 (`nan` and `inf` are refused).
 fn parse_percent(value: &str) -> Result<f64, String> {
     match value.parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),

@@ -118,6 +118,40 @@ pub fn hash_dihedral(frame: &Frame<'_>) -> DihedralHashes {
     }
 }
 
+/// The 16×16 DCT block the hash thresholds at its median (row-major, `[0]` the DC coefficient)
+/// as floats, and the quality: the integer DCT divided by its fixed-point scale (see
+/// [`stages`]), which is the exact DCT of the filtered luma to about one part in 10^7 of its
+/// largest value. For callers that want the block itself, as `pdqhash.compute_dct` returns it;
+/// bits are decided on the integers, never on these floats. A frame too small to hash gives
+/// zeros and quality 0.
+///
+/// ```
+/// use vigil::{Frame, PixelFormat};
+/// let pixels: Vec<u8> = (0..64 * 64).map(|i| (i % 64 * 4) as u8).collect();
+/// let frame = Frame::packed(&pixels, 64, 64, PixelFormat::Luma8)?;
+/// let (dct, quality) = vigil::cpu::dct_block(&frame);
+/// let hash = vigil::hash(&frame).hash;
+/// // Bit k of the hash is "coefficient k above the median" (bit 0 is the last coefficient).
+/// let mut sorted = dct;
+/// sorted.sort_by(f64::total_cmp);
+/// let median = sorted[127];
+/// assert_eq!(hash.bit(255), dct[0] > median);
+/// assert!(quality > 0);
+/// # Ok::<(), vigil::Error>(())
+/// ```
+pub fn dct_block(frame: &Frame<'_>) -> ([f64; 256], u8) {
+    let Some(out) = stage_outputs(frame) else {
+        return ([0.0; 256], 0);
+    };
+    let plan = FramePlan::new(frame.width(), frame.height());
+    // A = luma · 2^27 · Dr · Dc / 2^(s1 + s2); B = D · A · Dᵀ carries another 2^30.
+    let scale = 2f64.powi(57)
+        * f64::from(plan.vertical.denominator)
+        * f64::from(plan.horizontal.denominator)
+        / 2f64.powi((plan.channel_shift + plan.luma_shift) as i32);
+    (out.dct.map(|b| b as f64 / scale), out.quality)
+}
+
 /// Hashes a batch of frames on all cores; results in the order of `frames`.
 pub fn hash_batch(frames: &[Frame<'_>]) -> Vec<PdqHash> {
     frames.par_iter().map(hash).collect()

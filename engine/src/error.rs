@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// What went wrong while checking or hashing a frame or an image file.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The frame's width or height is zero.
     #[error("frame is empty ({width}x{height})")]

@@ -8,6 +8,7 @@ pub const MAX_SIDE: u32 = 16384;
 
 /// Layout of the bytes of a [`Frame`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PixelFormat {
     /// 3 bytes a pixel: red, green, blue.
     Rgb8,

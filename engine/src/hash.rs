@@ -150,6 +150,12 @@ impl Dihedral {
 /// and the frames a video decision counts ([`VideoLists::tally`](crate::video::VideoLists::tally)).
 pub const MIN_QUALITY: u8 = 50;
 
+/// Two PDQ hashes match at up to this many differing bits, inclusive: PDQ practice ("within 31
+/// bits"), and the one default of every distance in vigil: a list's threshold when none is given
+/// (`vigil match`, the C, Python and wasm matchers) and vPDQ's frame distance
+/// ([`CompareOptions::distance`](crate::video::CompareOptions::distance), `D`).
+pub const DEFAULT_THRESHOLD: u32 = 31;
+
 /// A PDQ hash with its quality score (0..=100).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

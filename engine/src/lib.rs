@@ -45,8 +45,70 @@
 //! ```
 //!
 //! Pipelines: image files through [`decode`] one at a time, [`files::hash_files`] for folders
-//! and [`files::hash_sources`] for images in memory or on readers (examples there); videos through [`video::hash_video_file`] or [`video::VideoInput`], decided
-//! per list by [`video::VideoLists`]. Beside them, lists and the matcher:
+//! and [`files::hash_sources`] for images in memory or on readers, decoded in parallel within a
+//! memory budget, one result per image in input order, a bad image failing alone:
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use vigil::files::{FileHashOptions, ImageSource, hash_sources};
+//! use vigil::{Backend, BatchHasher};
+//!
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+//! let hasher = BatchHasher::new(Backend::Cpu)?;
+//! let mut pgm = b"P5\n64 64\n255\n".to_vec();
+//! pgm.extend((0..64 * 64u32).map(|i| (i % 64 * (i / 64) % 251) as u8));
+//! let uploads = [ImageSource::bytes("upload.pgm", pgm), ImageSource::bytes("bad", vec![1, 2])];
+//! let mut results = Vec::new();
+//! let _: ControlFlow<()> = hash_sources(&pool, &hasher, uploads, &FileHashOptions::default(), |chunk| {
+//!     results.extend(chunk);
+//!     ControlFlow::Continue(())
+//! });
+//! assert!(results[0].result.is_ok() && results[1].result.is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Videos through [`video::hash_video_file`] or [`video::VideoInput`] (a file through ffmpeg, a
+//! YUV4MPEG2 stream, or the caller's frames) to vPDQ features, decided per list by
+//! [`video::VideoLists`]:
+//!
+//! ```
+//! use std::io::Cursor;
+//! use std::ops::ControlFlow;
+//! use std::sync::Arc;
+//! use vigil::lists::HashList;
+//! use vigil::video::{CompareOptions, FrameChecker, VideoInput, VideoLists, VpdqOptions, y4m::Y4mReader};
+//! use vigil::{Backend, BatchHasher};
+//!
+//! let mut y4m = b"YUV4MPEG2 W64 H64 F2:1 Cmono\n".to_vec();
+//! for _ in 0..4 {
+//!     y4m.extend_from_slice(b"FRAME\n");
+//!     y4m.extend((0..64 * 64u32).map(|i| (i % 64 * (i / 64) % 251) as u8));
+//! }
+//! let hasher = Arc::new(BatchHasher::new(Backend::Cpu)?);
+//! // The known video: this one, as a vPDQ list.
+//! let mut known = String::new();
+//! VideoInput::from_source("known.y4m", Y4mReader::new(Cursor::new(y4m.clone()))?, None)
+//!     .hash(FrameChecker::builder(Arc::clone(&hasher)), &VpdqOptions::default(), |frame| {
+//!         known.push_str(&format!("{}\n", frame.feature));
+//!         ControlFlow::Continue(())
+//!     })?;
+//! let known = vec![HashList::parse("known.vpdq", known.as_bytes())?];
+//! let lists = VideoLists::new(known, &CompareOptions::default(), false)?;
+//! // The upload, checked against it.
+//! let mut tally = lists.tally();
+//! let checker = FrameChecker::builder(hasher).matcher(Arc::clone(lists.matcher()));
+//! VideoInput::from_source("upload.y4m", Y4mReader::new(Cursor::new(y4m))?, None)
+//!     .hash(checker, &VpdqOptions::default(), |frame| {
+//!         if frame.kept {
+//!             tally.record(&frame.feature, frame.checked.matches.as_ref());
+//!         }
+//!         ControlFlow::Continue(())
+//!     })?;
+//! assert!(tally.decide()[0].is_match);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Beside them, lists and the matcher:
 //!
 //! ```
 //! use vigil::lists::HashList;
@@ -107,7 +169,9 @@ pub use backend::{ActiveBackend, Backend, BatchHasher};
 pub use cpu::{hash, hash_batch, hash_dihedral, hash_dihedral_batch};
 pub use error::{Error, Result};
 pub use frame::{Frame, MAX_SIDE, PixelFormat};
-pub use hash::{Dihedral, DihedralHashes, Hash256, MIN_QUALITY, ParseHashError, PdqHash};
+pub use hash::{
+    DEFAULT_THRESHOLD, Dihedral, DihedralHashes, Hash256, MIN_QUALITY, ParseHashError, PdqHash,
+};
 
 /// The README's library example, compiled with the doc tests.
 #[doc = include_str!("../../README.md")]

@@ -1,5 +1,5 @@
 //! `serde` for the public result types (the `serde` feature), in the shapes vigil's JSON output
-//! uses: a hash is its 64 hex digits, an orientation its name, the eight dihedral hashes an object
+//! is built from: a hash is its 64 hex digits, an orientation its name, the eight dihedral hashes an object
 //! keyed by orientation in the reference's order, a vPDQ feature `{frame, quality, hash,
 //! timestamp}` with the timestamp in seconds rounded to the millisecond (as the vPDQ text format).
 //!

@@ -239,7 +239,7 @@ fn hash_array(
     }))
 }
 
-/// The 16×16 DCT block of one image as floats (row-major) and its quality: vigil's integer DCT
+/// The 16×16 DCT block of one image as floats (row-major) and its quality (`vigil::cpu::dct_block`): the integer DCT
 /// divided by its scale (see `vigil::stages`), which is the exact DCT of the filtered luma to
 /// about one part in 10^7 of its largest value.
 #[pyfunction]
@@ -247,20 +247,9 @@ fn dct_array(py: Python<'_>, image: PyReadonlyArrayDyn<'_, u8>) -> PyResult<(Vec
     let pixels = pixels(&image, false)?;
     let frames = pixels.frames()?;
     let frame = frames[0];
-    Ok(py.detach(|| match vigil::cpu::stage_outputs(&frame) {
-        None => (vec![0.0; 256], 0),
-        Some(out) => {
-            let plan = vigil::plan::FramePlan::new(frame.width(), frame.height());
-            // A = luma · 2^27 · Dr · Dc / 2^(s1 + s2); B = D · A · Dᵀ carries another 2^30.
-            let scale = 2f64.powi(57)
-                * f64::from(plan.vertical.denominator)
-                * f64::from(plan.horizontal.denominator)
-                / 2f64.powi((plan.channel_shift + plan.luma_shift) as i32);
-            (
-                out.dct.iter().map(|&b| b as f64 / scale).collect(),
-                out.quality,
-            )
-        }
+    Ok(py.detach(|| {
+        let (dct, quality) = vigil::cpu::dct_block(&frame);
+        (dct.to_vec(), quality)
     }))
 }
 
@@ -618,14 +607,7 @@ impl Matcher {
     #[new]
     #[pyo3(signature = (index = "auto", include_low_quality = false))]
     fn new(index: &str, include_low_quality: bool) -> PyResult<Self> {
-        let index = match index {
-            "auto" => IndexChoice::Auto,
-            "flat" => IndexChoice::Flat,
-            "mih" => IndexChoice::Mih,
-            other => {
-                return Err(error(format!("index is auto, flat or mih; got {other:?}")));
-            }
-        };
+        let index = index.parse::<IndexChoice>().map_err(error)?;
         let options = MatchOptions::default()
             .index(index)
             .include_low_quality(include_low_quality);
@@ -853,6 +835,8 @@ fn features() -> Vec<&'static str> {
 #[pymodule]
 fn _vigil(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VigilError", m.py().get_type::<VigilError>())?;
+    m.add("DEFAULT_THRESHOLD", vigil::DEFAULT_THRESHOLD)?;
+    m.add("MIN_QUALITY", vigil::MIN_QUALITY)?;
     m.add_class::<Hash>()?;
     m.add_class::<Hasher>()?;
     m.add_class::<Matcher>()?;

@@ -25,16 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from vigil._vigil import VigilError, Hash, Hasher, dihedral_names, features
+from vigil._vigil import DEFAULT_THRESHOLD, MIN_QUALITY, VigilError, Hash, Hasher, dihedral_names, features
 from vigil._vigil import Matcher as _RawMatcher
 from vigil import _vigil
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "DIHEDRAL",
     "FileHash",
     "Hash",
     "Hasher",
     "LowQuality",
+    "MIN_QUALITY",
     "Match",
     "Matcher",
     "VigilError",
@@ -246,7 +248,7 @@ class Matcher:
         self._ids: t.Dict[int, t.Sequence[t.Any]] = {}
         self._names: t.List[str] = []
 
-    def load(self, path: PathLike, threshold: int = 31) -> int:
+    def load(self, path: PathLike, threshold: int = DEFAULT_THRESHOLD) -> int:
         """Loads a list file in any format vigil reads (hex lines, ``HASH,QUALITY[,ID]``, CSV
         with a header, vPDQ, what ``vigil hash`` prints, vigil's binary lists); returns its
         number."""
@@ -254,7 +256,7 @@ class Matcher:
         self._names.append(os.fspath(path))
         return number
 
-    def load_bytes(self, name: str, data: bytes, threshold: int = 31) -> int:
+    def load_bytes(self, name: str, data: bytes, threshold: int = DEFAULT_THRESHOLD) -> int:
         """As :meth:`load`, from the bytes of a list file."""
         number = self._raw.parse(name, data, threshold)
         self._names.append(name)
@@ -265,7 +267,7 @@ class Matcher:
         hashes: t.Sequence[HashLike],
         ids: t.Optional[t.Sequence[t.Any]] = None,
         qualities: t.Optional[t.Sequence[t.Optional[int]]] = None,
-        threshold: int = 31,
+        threshold: int = DEFAULT_THRESHOLD,
         name: t.Optional[str] = None,
     ) -> int:
         """Adds a list of hashes (:class:`Hash`, hex or 32 bytes) with ids (any objects; by

@@ -9,6 +9,11 @@ import numpy.typing as npt
 _Hashed = t.Tuple[t.List["Hash"], int]
 _HashLike = t.Union["Hash", str, bytes]
 
+#: Distances up to this many bits match when no threshold is given (PDQ practice; vigil's default).
+DEFAULT_THRESHOLD: int
+#: Hashes of lower quality are too featureless to match (unless asked for).
+MIN_QUALITY: int
+
 class VigilError(ValueError):
     """An error from the vigil library; the message is the library's."""
 

@@ -48,8 +48,8 @@ __all__ = ["TX_MANIFEST", "VigilPdqCliSignal", "VigilPdqIndex", "VigilPdqSignal"
 
 T = t.TypeVar("T")
 
-#: PDQ's usual match threshold (inclusive), the one ``PDQIndex`` uses.
-PDQ_MATCH_THRESHOLD = 31
+#: PDQ's usual match threshold (inclusive), the one ``PDQIndex`` uses: vigil's default.
+PDQ_MATCH_THRESHOLD = _vigil.DEFAULT_THRESHOLD
 
 _LIST_NAME = "threatexchange-index"
 
@@ -107,7 +107,7 @@ class VigilPdqIndex(SignalTypeIndex[T]):
             # Built whole (at most twice the work of all the adds together): one list, indexed
             # by multi-index hashing once it is large enough that one query at a time beats a
             # SIMD scan with it.
-            large = len(self._hashes) >= MIH_MIN_ENTRIES and self.get_match_threshold() <= 31
+            large = len(self._hashes) >= MIH_MIN_ENTRIES and self.get_match_threshold() <= PDQ_MATCH_THRESHOLD
             self._matcher = _vigil.Matcher("mih" if large else "flat", True)
             self._indexed = 0
             self._starts = []

@@ -49,7 +49,7 @@ use vigil::{Dihedral, DihedralHashes, Frame, Hash256, PdqHash, PixelFormat};
 use wasm_bindgen::prelude::*;
 
 /// The PDQ match threshold used when none is given: distances up to 31 bits match (PDQ practice).
-pub const DEFAULT_THRESHOLD: u32 = 31;
+pub const DEFAULT_THRESHOLD: u32 = vigil::DEFAULT_THRESHOLD;
 
 /// The name an image gets in error messages when the caller gives none.
 const DEFAULT_IMAGE_NAME: &str = "image";

@@ -7,6 +7,7 @@ use crate::gpu::shaders::{self, Access, StageShader};
 
 /// What went wrong on the GPU. Never shown to a caller of hashing: the batch is re-run on the CPU.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GpuError {
     #[error("no GPU adapter: {0}")]
     NoAdapter(String),

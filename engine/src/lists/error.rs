@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// A hash list that could not be read. A list is used whole or not at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ListError {
     /// The file could not be read or written.
     #[error("{}: {source}", path.display())]

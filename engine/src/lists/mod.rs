@@ -72,6 +72,7 @@ use crate::system_memory::human_bytes;
 
 /// How a list file was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ListFormat {
     /// One hex hash a line.
     Hex,

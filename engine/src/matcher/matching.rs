@@ -110,6 +110,7 @@ impl MatchOptions {
 
 /// A list that cannot be indexed as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MatchError {
     /// Multi-index hashing was forced with a threshold it does not search.
     #[error(
@@ -124,6 +125,7 @@ pub enum MatchError {
 
 /// What [`Matcher::add_list`] did with a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListSummary {
     /// Entries in the list.
     pub entries: usize,

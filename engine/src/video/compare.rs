@@ -31,7 +31,7 @@ use std::collections::HashSet;
 
 use crate::lists::HashList;
 use crate::matcher::FlatIndex;
-use crate::{Hash256, MIN_QUALITY, PdqHash};
+use crate::{DEFAULT_THRESHOLD, Hash256, MIN_QUALITY, PdqHash};
 
 /// The percentage thresholds' defaults, and which must hold: see the [module](self) docs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -96,11 +96,12 @@ pub struct CompareOptions {
 }
 
 impl CompareOptions {
-    /// `D` = 31, `F` = 50 and the gate's default thresholds.
+    /// `D` = [`DEFAULT_THRESHOLD`] (31), `F` = [`MIN_QUALITY`] (50) and the gate's default
+    /// thresholds.
     pub fn with_gate(gate: Gate) -> CompareOptions {
         let (compared_percent, query_percent) = gate.default_thresholds();
         CompareOptions {
-            distance: 31,
+            distance: DEFAULT_THRESHOLD,
             min_quality: MIN_QUALITY,
             gate,
             compared_percent,

@@ -14,8 +14,8 @@
 //!
 //! let known = HashList::parse("known.vpdq", b"0,100,\
 //!     f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,0.000\n")?;
-//! let lists = VideoLists::new(vec![known], 31, false)?;
-//! let mut tally = lists.tally(&CompareOptions::default());
+//! let lists = VideoLists::new(vec![known], &CompareOptions::default(), false)?;
+//! let mut tally = lists.tally();
 //! let feature = VpdqFeature {
 //!     frame: 0,
 //!     quality: 90,
@@ -53,15 +53,18 @@ struct KnownList {
 pub struct VideoLists {
     matcher: Arc<Matcher>,
     lists: Arc<[KnownList]>,
+    options: CompareOptions,
 }
 
 impl VideoLists {
-    /// Indexes `lists`, each matched at distances up to `distance` inclusive. `dihedral` (frames
-    /// matched in all eight orientations) is refused with a vPDQ list
-    /// ([`VideoError::DihedralWithVideoList`]).
+    /// Indexes `lists` for videos decided by `options`: a frame matches an entry at distances up
+    /// to its [`distance`](CompareOptions::distance) (D) inclusive, frames of quality under its
+    /// [`min_quality`](CompareOptions::min_quality) (F) count for no list, and vPDQ lists are
+    /// compared with it. `dihedral` (frames matched in all eight orientations) is refused with a
+    /// vPDQ list ([`VideoError::DihedralWithVideoList`]).
     pub fn new(
         lists: Vec<HashList>,
-        distance: u32,
+        options: &CompareOptions,
         dihedral: bool,
     ) -> Result<VideoLists, VideoError> {
         // The quality gate is applied here (F), so the matcher matches every frame.
@@ -78,11 +81,12 @@ impl VideoLists {
                 name: list.name().to_owned(),
                 video: video.then(|| list_frames(&list)),
             });
-            matcher.add_list(list, distance)?;
+            matcher.add_list(list, options.distance)?;
         }
         Ok(VideoLists {
             matcher: Arc::new(matcher),
             lists: known.into(),
+            options: *options,
         })
     }
 
@@ -102,13 +106,16 @@ impl VideoLists {
         self.lists.is_empty()
     }
 
-    /// A tally for one video, decided by `options`: frames of quality under its
-    /// [`min_quality`](CompareOptions::min_quality) (F) count for no list, and vPDQ lists are
-    /// compared with it.
-    pub fn tally(&self, options: &CompareOptions) -> DecisionTally {
+    /// How videos are decided (given to [`VideoLists::new`]).
+    pub fn options(&self) -> &CompareOptions {
+        &self.options
+    }
+
+    /// A tally for one video.
+    pub fn tally(&self) -> DecisionTally {
         DecisionTally {
             lists: self.clone(),
-            options: *options,
+            options: self.options,
             frames: Vec::new(),
             frames_matched: vec![0; self.lists.len()],
         }

@@ -39,6 +39,7 @@ const STDERR_KEPT: usize = 4096;
 
 /// Why ffmpeg could not decode a video.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FfmpegError {
     /// There is no `ffmpeg` on `PATH`.
     #[error("ffmpeg is not on PATH; {INSTALL_HINT}")]

@@ -89,6 +89,7 @@ pub enum OpenError {
 
 /// What a finished run reports beside its frames.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VideoRun {
     /// Frames read, hashed and kept.
     pub summary: StreamSummary,

@@ -32,6 +32,7 @@ pub trait FrameSource {
 
 /// Why a source stopped before its end.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SourceError {
     /// A YUV4MPEG2 stream is malformed or cut short.
     #[error(transparent)]

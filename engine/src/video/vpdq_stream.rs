@@ -27,6 +27,7 @@ option_setters!(VpdqOptions { seconds_per_hash: f64, prune_distance: Option<u32>
 
 /// What a run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamSummary {
     /// Frames read from the stream.
     pub frames_read: u64,

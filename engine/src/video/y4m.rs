@@ -127,6 +127,7 @@ pub struct Y4mHeader {
 
 /// Why a Y4M stream cannot be read (further).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Y4mError {
     /// Reading the stream failed.
     #[error("cannot read the stream: {0}")]

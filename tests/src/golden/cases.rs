@@ -87,6 +87,7 @@ impl Case {
                     PixelFormat::Luma8 | PixelFormat::I420 | PixelFormat::Nv12 => {
                         target[0] = grey(r, g, b);
                     }
+                    other => unimplemented!("golden frames in {other:?}"),
                 }
                 if self.format.bytes_per_pixel() == 4 && self.kind.is_extreme() {
                     target[3] = r;
