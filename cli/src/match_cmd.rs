@@ -9,16 +9,15 @@ use clap::Args;
 use serde::Serialize;
 use vigil::files::{HashedFile, hash_files};
 use vigil::lists::HashList;
-use vigil::matcher::{IndexChoice, Match, MatchOptions, Matcher, Query, QueryHashes, QueryOutcome};
+use vigil::matcher::{
+    IndexChoice, Match, MatchOptions, Matcher, Query, QueryOutcome, list_query_batches,
+};
 use vigil::{DEFAULT_THRESHOLD, Dihedral, Hash256, MIN_QUALITY};
 
 use crate::engine_values::engine_value;
 use crate::hash_cmd::HashingArgs;
 use crate::output::{Hashes, ListName, OutputStop, csv_field, json_path, output_stop, path_field};
 use crate::{Outcome, report_error};
-
-/// Queries from `--hashes` matched per batch (the list streams through cache once per 32).
-const QUERY_BATCH: usize = 4096;
 
 /// Degenerate entries named on stderr per list; `vigil list info` shows them all.
 const DEGENERATE_SHOWN: usize = 5;
@@ -239,20 +238,11 @@ fn match_hash_list(
     queries: &HashList,
     out: &mut MatchWriter<'_>,
 ) -> ControlFlow<Stop> {
-    for start in (0..queries.len()).step_by(QUERY_BATCH) {
-        let batch: Vec<_> = (start..queries.len().min(start + QUERY_BATCH))
-            .filter_map(|i| queries.entry(i))
-            .collect();
-        let batch_queries: Vec<Query> = batch
-            .iter()
-            .map(|entry| Query {
-                hashes: QueryHashes::Original(entry.hash),
-                quality: entry.quality,
-            })
-            .collect();
-        let outcomes = pool.install(|| matcher.match_queries(&batch_queries));
-        for ((entry, query), outcome) in batch.iter().zip(&batch_queries).zip(&outcomes) {
-            out.outcome(&QueryName::text(&entry.id.to_string()), query, outcome)?;
+    for (first, batch) in list_query_batches(queries) {
+        let outcomes = pool.install(|| matcher.match_queries(&batch));
+        for (i, (query, outcome)) in batch.iter().zip(&outcomes).enumerate() {
+            let id = queries.entry(first + i).map(|entry| entry.id.to_string());
+            out.outcome(&QueryName::text(&id.unwrap_or_default()), query, outcome)?;
         }
         out.flush()?;
     }
@@ -267,24 +257,15 @@ fn match_images(
 ) -> ControlFlow<Stop> {
     let queries: Vec<Option<Query>> = results
         .iter()
-        .map(|file| {
-            file.result.as_ref().ok().map(|hashes| match hashes {
-                Hashes::Single(pdq) => Query::original(*pdq),
-                Hashes::Dihedral(all) => Query::dihedral(all),
-            })
-        })
+        .map(|file| file.result.as_ref().ok().map(Hashes::query))
         .collect();
-    let hashed: Vec<Query> = queries.iter().flatten().copied().collect();
-    let mut outcomes = pool.install(|| matcher.match_queries(&hashed)).into_iter();
-    for (HashedFile { path, result, .. }, query) in results.iter().zip(&queries) {
-        let name = QueryName::path(path);
-        match (query, result) {
-            (Some(query), _) => match outcomes.next() {
-                Some(outcome) => out.outcome(&name, query, &outcome)?,
-                None => out.error(&name, "internal error: no outcome for this query")?,
-            },
-            (None, Err(message)) => out.error(&name, message)?,
-            (None, Ok(_)) => out.error(&name, "internal error: no query for this image")?,
+    let outcomes = pool.install(|| matcher.match_some_queries(&queries));
+    for ((file, query), outcome) in results.iter().zip(&queries).zip(&outcomes) {
+        let name = QueryName::path(&file.path);
+        match (query, outcome, &file.result) {
+            (Some(query), Some(outcome), _) => out.outcome(&name, query, outcome)?,
+            (_, _, Err(message)) => out.error(&name, message)?,
+            _ => out.error(&name, "internal error: no outcome for this image")?,
         }
     }
     out.flush()
@@ -369,10 +350,7 @@ impl MatchWriter<'_> {
         query: &Query,
         outcome: &QueryOutcome,
     ) -> ControlFlow<Stop> {
-        let query_hash = match query.hashes {
-            QueryHashes::Original(hash) => hash,
-            QueryHashes::Dihedral(all) => all[0],
-        };
+        let query_hash = query.original_hash();
         match outcome {
             QueryOutcome::Matched(matches) => {
                 self.matched |= !matches.is_empty();

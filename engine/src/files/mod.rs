@@ -42,6 +42,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::decode::{DecodeOptions, DecodedImage};
+use crate::matcher::Query;
 use crate::{BatchHasher, DihedralHashes, PdqHash};
 pub use progress::Progress;
 pub use source::ImageSource;
@@ -98,6 +99,15 @@ pub enum FileHashes {
 }
 
 impl FileHashes {
+    /// The query that matches these hashes: the original orientation, or all eight when the
+    /// dihedral hashes were computed.
+    pub fn query(&self) -> Query {
+        match self {
+            FileHashes::Single(pdq) => Query::original(*pdq),
+            FileHashes::Dihedral(all) => Query::dihedral(all),
+        }
+    }
+
     /// The hash of the image as stored (the original orientation).
     pub fn original(&self) -> PdqHash {
         match self {

@@ -174,12 +174,53 @@ impl Query {
         }
     }
 
+    /// The hash of the query as it was given (its original orientation).
+    pub fn original_hash(&self) -> Hash256 {
+        self.orientations()[0]
+    }
+
     fn orientations(&self) -> &[Hash256] {
         match &self.hashes {
             QueryHashes::Original(hash) => std::slice::from_ref(hash),
             QueryHashes::Dihedral(all) => all,
         }
     }
+}
+
+/// Entries of a list used as queries per batch of [`list_query_batches`]: each batch streams
+/// the lists through cache once per [`QUERY_BLOCK`](super::QUERY_BLOCK) queries, and memory
+/// stays bounded for a list of millions.
+const LIST_QUERY_BATCH: usize = 4096;
+
+/// The entries of `list` as queries (a list of hashes matched against the lists, as `vigil match
+/// --hashes` does), in batches for [`Matcher::match_queries`]: each the index of its first entry
+/// in `list` and its queries, in list order.
+///
+/// ```
+/// use vigil::lists::HashList;
+/// use vigil::matcher::{MatchOptions, Matcher, QueryOutcome, list_query_batches};
+/// let known = HashList::parse("known.txt", b"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n")?;
+/// let mut matcher = Matcher::new(MatchOptions::default());
+/// matcher.add_list(known.clone(), 31)?;
+/// for (first, queries) in list_query_batches(&known) {
+///     let outcomes = matcher.match_queries(&queries);
+///     assert_eq!(first, 0);
+///     assert!(matches!(&outcomes[0], QueryOutcome::Matched(m) if m.len() == 1));
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn list_query_batches(list: &HashList) -> impl Iterator<Item = (usize, Vec<Query>)> + '_ {
+    (0..list.len()).step_by(LIST_QUERY_BATCH).map(move |first| {
+        let end = list.len().min(first + LIST_QUERY_BATCH);
+        let queries = (first..end)
+            .filter_map(|i| list.entry(i))
+            .map(|entry| Query {
+                hashes: QueryHashes::Original(entry.hash),
+                quality: entry.quality,
+            })
+            .collect();
+        (first, queries)
+    })
 }
 
 /// A list entry within its list's threshold of a query.
@@ -323,6 +364,17 @@ impl Matcher {
     /// Number of lists.
     pub fn list_count(&self) -> usize {
         self.lists.len()
+    }
+
+    /// [`match_queries`](Self::match_queries) where some queries are missing (an image that
+    /// could not be hashed): one outcome per query, `None` where there is no query.
+    pub fn match_some_queries(&self, queries: &[Option<Query>]) -> Vec<Option<QueryOutcome>> {
+        let present: Vec<Query> = queries.iter().flatten().copied().collect();
+        let mut outcomes = self.match_queries(&present).into_iter();
+        queries
+            .iter()
+            .map(|query| query.as_ref().and_then(|_| outcomes.next()))
+            .collect()
     }
 
     /// Matches every query against every list, in batches (all cores); one outcome per query.

@@ -35,7 +35,7 @@ pub use block::QUERY_BLOCK;
 pub use flat::FlatIndex;
 pub use matching::{
     IndexChoice, IndexKind, ListSummary, MIH_MIN_ENTRIES, Match, MatchError, MatchOptions, Matcher,
-    Query, QueryHashes, QueryOutcome,
+    Query, QueryHashes, QueryOutcome, list_query_batches,
 };
 pub use mih::{MAX_RADIUS as MIH_MAX_RADIUS, MihIndex};
 pub use platform::Platform;
