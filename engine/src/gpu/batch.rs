@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::frame::Frame;
 use crate::gpu::device::{GpuDevice, GpuError, StagePipeline};
 use crate::gpu::layout::PackedBatch;
-use crate::gpu::shaders::{HASH_WORDS as HASH_WORDS_PER_ORIENTATION, ORIENTATIONS};
+use crate::gpu::shaders::{BatchShape, HASH_WORDS as HASH_WORDS_PER_ORIENTATION, ORIENTATIONS};
 use crate::hash::Hash256;
 use crate::stages::{DCT_SIDE, DOWNSAMPLED};
 
@@ -228,55 +228,56 @@ impl GpuDevice {
             label: Some("pdq"),
             timestamp_writes: None,
         });
-        let side = DOWNSAMPLED as u32;
+        let batch = BatchShape {
+            frames: groups,
+            row_shares: widest,
+        };
         let tent_columns = [
             ("frames", &b.infos),
             ("tables", &b.tables),
             ("pixels", &b.pixels),
             ("columns", &b.columns),
         ];
-        self.dispatch(
-            &mut pass,
-            &self.tent_columns,
-            0,
-            &tent_columns,
-            [widest, side, groups],
-        )?;
+        self.dispatch(&mut pass, &self.tent_columns, 0, &tent_columns, batch)?;
         let tent_rows = [
             ("frames", &b.infos),
             ("tables", &b.tables),
             ("columns", &b.columns),
             ("downsampled", &b.downsampled),
         ];
-        self.dispatch(&mut pass, &self.tent_rows, 0, &tent_rows, [1, side, groups])?;
+        self.dispatch(&mut pass, &self.tent_rows, 0, &tent_rows, batch)?;
         let quality = [
             ("frames", &b.infos),
             ("downsampled", &b.downsampled),
             ("quality", &b.quality),
         ];
-        self.dispatch(&mut pass, &self.quality, 0, &quality, [groups, 1, 1])?;
+        self.dispatch(&mut pass, &self.quality, 0, &quality, batch)?;
         let dct = [
             ("downsampled", &b.downsampled),
             ("dct_matrix", &self.dct_matrix),
             ("dct_mid", &b.dct_mid),
             ("dct", &b.dct),
         ];
-        self.dispatch(&mut pass, &self.dct, 0, &dct, [1, DCT_SIDE as u32, groups])?;
-        self.dispatch(&mut pass, &self.dct, 1, &dct, [1, 1, groups])?;
+        self.dispatch(&mut pass, &self.dct, 0, &dct, batch)?;
+        self.dispatch(&mut pass, &self.dct, 1, &dct, batch)?;
         let bits = [("dct", &b.dct), ("hashes", &b.hashes)];
-        self.dispatch(&mut pass, &self.bits, 0, &bits, [ORIENTATIONS, groups, 1])
+        self.dispatch(&mut pass, &self.bits, 0, &bits, batch)
     }
 
-    /// One dispatch of `stage`'s entry point `entry`, its buffers bound by the names the shader
-    /// gives them (its declared bindings).
+    /// One dispatch of `stage`'s entry point `entry` over the grid it declares for `batch`, its
+    /// buffers bound by the names the shader gives them (its declared bindings).
     fn dispatch(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         stage: &StagePipeline,
         entry: usize,
         buffers: &[(&str, &wgpu::Buffer)],
-        size: [u32; 3],
+        batch: BatchShape,
     ) -> Result<(), GpuError> {
+        let declared = stage.shader.entry_points.get(entry).ok_or_else(|| {
+            GpuError::Internal(format!("{} has no entry point {entry}", stage.shader.file))
+        })?;
+        let size = declared.grid_for(batch);
         let mut entries = Vec::with_capacity(buffers.len());
         for (name, buffer) in buffers {
             let binding = stage.shader.binding(name).ok_or_else(|| {

@@ -158,76 +158,12 @@ impl GpuDevice {
         }));
 
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let storage = |read_only: bool| wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        };
-        let stage = |shader: &'static StageShader| {
-            // The layout follows the shader's declared bindings (checked against the WGSL by
-            // naga in a test).
-            let entries: Vec<wgpu::BindGroupLayoutEntry> = shader
-                .bindings
-                .iter()
-                .enumerate()
-                .map(|(binding, declared)| wgpu::BindGroupLayoutEntry {
-                    binding: binding as u32,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: storage(declared.access == Access::Read),
-                    count: None,
-                })
-                .collect();
-            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some(shader.file),
-                entries: &entries,
-            });
-            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(shader.file),
-                bind_group_layouts: &[Some(&layout)],
-                immediate_size: 0,
-            });
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(shader.file),
-                source: wgpu::ShaderSource::Wgsl(shader.source().into()),
-            });
-            let pipelines = shader
-                .entry_points
-                .iter()
-                .map(|entry| {
-                    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                        label: Some(entry.name),
-                        layout: Some(&pipeline_layout),
-                        module: &module,
-                        entry_point: Some(entry.name),
-                        compilation_options: wgpu::PipelineCompilationOptions::default(),
-                        cache: None,
-                    })
-                })
-                .collect();
-            StagePipeline {
-                shader,
-                layout,
-                pipelines,
-            }
-        };
-        let tent_columns = stage(&shaders::TENT_COLUMNS);
-        let tent_rows = stage(&shaders::TENT_ROWS);
-        let quality = stage(&shaders::QUALITY);
-        let dct = stage(&shaders::DCT);
-        let bits = stage(&shaders::BITS);
-
-        let matrix: Vec<i32> = crate::stages::dct_matrix::DCT_MATRIX
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        let dct_matrix = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("dct_matrix"),
-            size: (matrix.len() * 4) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        queue.write_buffer(&dct_matrix, 0, bytemuck::cast_slice(&matrix));
+        let tent_columns = stage_pipeline(&device, &shaders::TENT_COLUMNS);
+        let tent_rows = stage_pipeline(&device, &shaders::TENT_ROWS);
+        let quality = stage_pipeline(&device, &shaders::QUALITY);
+        let dct = stage_pipeline(&device, &shaders::DCT);
+        let bits = stage_pipeline(&device, &shaders::BITS);
+        let dct_matrix = dct_matrix_buffer(&device, &queue);
         if let Some(error) = scope.pop().await {
             return Err(error.into());
         }
@@ -289,4 +225,75 @@ impl GpuDevice {
         wait(&self.device)?;
         Ok(size as f64 * rounds.max(1) as f64 / start.elapsed().as_secs_f64())
     }
+}
+
+/// `shader`'s bind group layout (from its declared bindings, checked against the WGSL by naga in
+/// a test), pipeline layout and one compute pipeline per entry point.
+fn stage_pipeline(device: &wgpu::Device, shader: &'static StageShader) -> StagePipeline {
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = shader
+        .bindings
+        .iter()
+        .enumerate()
+        .map(|(binding, declared)| wgpu::BindGroupLayoutEntry {
+            binding: binding as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage {
+                    read_only: declared.access == Access::Read,
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        })
+        .collect();
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(shader.file),
+        entries: &entries,
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(shader.file),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(shader.file),
+        source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+    });
+    let pipelines = shader
+        .entry_points
+        .iter()
+        .map(|entry| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry.name),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry.name),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            })
+        })
+        .collect();
+    StagePipeline {
+        shader,
+        layout,
+        pipelines,
+    }
+}
+
+/// The DCT matrix (stage 4's constants, the same integers as the CPU's) in a storage buffer.
+fn dct_matrix_buffer(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::Buffer {
+    let matrix: Vec<i32> = crate::stages::dct_matrix::DCT_MATRIX
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("dct_matrix"),
+        size: (matrix.len() * 4) as u64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    queue.write_buffer(&buffer, 0, bytemuck::cast_slice(&matrix));
+    buffer
 }

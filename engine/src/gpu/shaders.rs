@@ -88,11 +88,58 @@ const fn read_write(name: &'static str) -> Binding {
     }
 }
 
-/// An entry point and its workgroup size (the host sizes dispatches by it).
+/// An entry point, its workgroup size and what each axis of its dispatch grid counts (the host
+/// sizes every dispatch from this, never from numbers of its own).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EntryPoint {
     pub name: &'static str,
     pub workgroup_size: [u32; 3],
+    pub grid: [GridAxis; 3],
+}
+
+/// What one axis of a dispatch grid counts, as the entry point reads its `workgroup_id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GridAxis {
+    /// A single workgroup.
+    One,
+    /// The batch's frames.
+    Frames,
+    /// Stage 1's shares of the widest row: [`TENT_COLUMNS_LANES`] bytes each.
+    RowShares,
+    /// The 64 rows of the downsampled image.
+    DownsampledRows,
+    /// The 16 rows of the DCT block.
+    DctRows,
+    /// The eight dihedral orientations.
+    Orientations,
+}
+
+/// The sizes of one batch that grids are counted in.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BatchShape {
+    pub frames: u32,
+    pub row_shares: u32,
+}
+
+impl GridAxis {
+    /// Workgroups along this axis for `batch`.
+    pub fn workgroups(self, batch: BatchShape) -> u32 {
+        match self {
+            GridAxis::One => 1,
+            GridAxis::Frames => batch.frames,
+            GridAxis::RowShares => batch.row_shares,
+            GridAxis::DownsampledRows => SIDE,
+            GridAxis::DctRows => DCT_SIDE as u32,
+            GridAxis::Orientations => ORIENTATIONS,
+        }
+    }
+}
+
+impl EntryPoint {
+    /// The dispatch grid for `batch`.
+    pub fn grid_for(&self, batch: BatchShape) -> [u32; 3] {
+        self.grid.map(|axis| axis.workgroups(batch))
+    }
 }
 
 /// A stage's shader file, its bindings in `@binding` order and its entry points in dispatch
@@ -104,12 +151,15 @@ pub(crate) struct StageShader {
     pub entry_points: &'static [EntryPoint],
 }
 
-const fn entry(name: &'static str, lanes: u32) -> EntryPoint {
+const fn entry(name: &'static str, lanes: u32, grid: [GridAxis; 3]) -> EntryPoint {
     EntryPoint {
         name,
         workgroup_size: [lanes, 1, 1],
+        grid,
     }
 }
+
+use GridAxis::{DctRows, DownsampledRows, Frames, One, Orientations, RowShares};
 
 const SIDE: u32 = DOWNSAMPLED as u32;
 const DCT_CELLS: u32 = (DCT_SIDE * DCT_SIDE) as u32;
@@ -123,7 +173,11 @@ pub(crate) const TENT_COLUMNS: StageShader = StageShader {
         read("pixels"),
         read_write("columns"),
     ],
-    entry_points: &[entry("tent_columns", TENT_COLUMNS_LANES)],
+    entry_points: &[entry(
+        "tent_columns",
+        TENT_COLUMNS_LANES,
+        [RowShares, DownsampledRows, Frames],
+    )],
 };
 pub(crate) const TENT_ROWS: StageShader = StageShader {
     file: "tent_rows.wgsl",
@@ -134,13 +188,13 @@ pub(crate) const TENT_ROWS: StageShader = StageShader {
         read("columns"),
         read_write("downsampled"),
     ],
-    entry_points: &[entry("tent_rows", SIDE)],
+    entry_points: &[entry("tent_rows", SIDE, [One, DownsampledRows, Frames])],
 };
 pub(crate) const QUALITY: StageShader = StageShader {
     file: "quality.wgsl",
     body: include_str!("../../../shaders/quality.wgsl"),
     bindings: &[read("frames"), read("downsampled"), read_write("quality")],
-    entry_points: &[entry("quality_score", QUALITY_LANES)],
+    entry_points: &[entry("quality_score", QUALITY_LANES, [Frames, One, One])],
 };
 pub(crate) const DCT: StageShader = StageShader {
     file: "dct.wgsl",
@@ -151,13 +205,16 @@ pub(crate) const DCT: StageShader = StageShader {
         read_write("dct_mid"),
         read_write("dct"),
     ],
-    entry_points: &[entry("dct_columns", SIDE), entry("dct_rows", DCT_CELLS)],
+    entry_points: &[
+        entry("dct_columns", SIDE, [One, DctRows, Frames]),
+        entry("dct_rows", DCT_CELLS, [One, One, Frames]),
+    ],
 };
 pub(crate) const BITS: StageShader = StageShader {
     file: "bits.wgsl",
     body: include_str!("../../../shaders/bits.wgsl"),
     bindings: &[read("dct"), read_write("hashes")],
-    entry_points: &[entry("bits", DCT_CELLS)],
+    entry_points: &[entry("bits", DCT_CELLS, [Orientations, Frames, One])],
 };
 
 /// Every stage, in pipeline order.
