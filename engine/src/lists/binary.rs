@@ -95,69 +95,17 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         path: name.into(),
         message,
     };
-    let short = || corrupt(format!("{} bytes, shorter than the header", bytes.len()));
-    let version_bytes = bytes.get(8..12).ok_or_else(short)?;
-    let version = u32::from_le_bytes(version_bytes.try_into().unwrap_or_default());
-    if version != 1 && version != VERSION {
-        return Err(corrupt(format!(
-            "version {version}; this vigil reads versions 1 to {VERSION} (a newer vigil wrote it?)"
-        )));
-    }
-    let (fields, header_len) = (header_fields(version), header_len(version));
-    let header = bytes.get(..header_len).ok_or_else(short)?;
-    let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default());
-    let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap_or_default());
-    let (kind, count, text_len) = (u32_at(12), u64_at(16), u64_at(24));
-    let list_kind = if version == 1 {
-        KIND_IMAGES
-    } else {
-        u32_at(32)
-    };
-    if list_kind != KIND_IMAGES && list_kind != KIND_VIDEO {
-        return Err(corrupt(format!("unknown list kind {list_kind}")));
-    }
-    let video = list_kind == KIND_VIDEO;
-    if video && kind != IDS_NUMBERS {
-        return Err(corrupt("a video's ids must be frame numbers".to_owned()));
-    }
-    if kind != IDS_NUMBERS && kind != IDS_STRINGS {
-        return Err(corrupt(format!("unknown id kind {kind}")));
-    }
-    if kind == IDS_NUMBERS && text_len != 0 {
-        return Err(corrupt("id text given for numeric ids".to_owned()));
-    }
-    let entry_bytes = ENTRY_BYTES + if video { 8 } else { 0 };
-    let expected = count
-        .checked_mul(entry_bytes)
-        .and_then(|n| n.checked_add(text_len))
-        .and_then(|n| n.checked_add(header_len as u64));
-    if expected != Some(bytes.len() as u64) {
-        return Err(corrupt(format!(
-            "the header says {count} entries and {text_len} bytes of ids, which do not fit the \
-             file's {} bytes (truncated or wrong count)",
-            bytes.len()
-        )));
-    }
-    let body = &bytes[header_len..];
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&header[..fields]);
-    if body.len() >= PARALLEL_DIGEST {
-        hasher.update_rayon(body);
-    } else {
-        hasher.update(body);
-    }
-    if hasher.finalize().as_bytes()[..] != header[fields..] {
-        return Err(corrupt(
-            "checksum mismatch: the file was altered or damaged".to_owned(),
-        ));
-    }
+    let header = Header::read(bytes).map_err(corrupt)?;
+    let body = &bytes[header.len..];
+    verify_digest(&bytes[..header.len], header.fields, body).map_err(corrupt)?;
 
-    // The size check above makes every split below exact.
-    let count = count as usize;
+    // Header::read's size check makes every split below exact.
+    let count = header.count;
     let (hash_bytes, rest) = body.split_at(count * 32);
     let (qualities, rest) = rest.split_at(count);
     let (number_bytes, rest) = rest.split_at(count * 4);
-    let (text, timestamp_bytes) = rest.split_at(rest.len() - if video { count * 8 } else { 0 });
+    let timestamps_len = if header.video { count * 8 } else { 0 };
+    let (text, timestamp_bytes) = rest.split_at(rest.len() - timestamps_len);
     if let Some(at) = qualities
         .iter()
         .position(|&q| q > QUALITY_MAX && q != QUALITY_UNKNOWN)
@@ -175,29 +123,12 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         .par_chunks_exact(4)
         .map(|chunk| u32::from_le_bytes(chunk.try_into().unwrap_or_default()))
         .collect();
-    let ids = if kind == IDS_NUMBERS {
+    let ids = if header.id_kind == IDS_NUMBERS {
         EntryIds::Numbers(numbers)
     } else {
-        let text = std::str::from_utf8(text)
-            .map_err(|e| corrupt(format!("ids are not UTF-8: {e}")))?
-            .to_owned();
-        let mut start = 0;
-        for (i, &end) in numbers.iter().enumerate() {
-            let end = end as usize;
-            if end < start || end > text.len() || !text.is_char_boundary(end) {
-                return Err(corrupt(format!("entry {i} has an invalid id offset {end}")));
-            }
-            start = end;
-        }
-        if start != text.len() {
-            return Err(corrupt("ids do not fill the id text".to_owned()));
-        }
-        EntryIds::Strings {
-            text,
-            ends: numbers,
-        }
+        string_ids(text, numbers).map_err(corrupt)?
     };
-    let timestamps = video.then(|| {
+    let timestamps = header.video.then(|| {
         timestamp_bytes
             .chunks_exact(8)
             .map(|chunk| u64::from_le_bytes(chunk.try_into().unwrap_or_default()))
@@ -212,4 +143,110 @@ pub(super) fn parse(name: &str, bytes: &[u8]) -> Result<HashList, ListError> {
         ids,
         timestamps,
     })
+}
+
+/// What a binary list's header says, checked against itself and the file's size.
+struct Header {
+    /// Bytes of the header, digest included.
+    len: usize,
+    /// Bytes of the header before its digest.
+    fields: usize,
+    id_kind: u32,
+    count: usize,
+    video: bool,
+}
+
+impl Header {
+    /// Reads and checks the header of `bytes` (the whole file): a known version, list kind and
+    /// id kind, and a size that is exactly the header, the entries and the id text.
+    fn read(bytes: &[u8]) -> Result<Header, String> {
+        let short = || format!("{} bytes, shorter than the header", bytes.len());
+        let version_bytes = bytes.get(8..12).ok_or_else(short)?;
+        let version = u32::from_le_bytes(version_bytes.try_into().unwrap_or_default());
+        if version != 1 && version != VERSION {
+            return Err(format!(
+                "version {version}; this vigil reads versions 1 to {VERSION} (a newer vigil wrote it?)"
+            ));
+        }
+        let (fields, len) = (header_fields(version), header_len(version));
+        let header = bytes.get(..len).ok_or_else(short)?;
+        let u32_at =
+            |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default());
+        let u64_at =
+            |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap_or_default());
+        let (id_kind, count, text_len) = (u32_at(12), u64_at(16), u64_at(24));
+        let list_kind = if version == 1 {
+            KIND_IMAGES
+        } else {
+            u32_at(32)
+        };
+        if list_kind != KIND_IMAGES && list_kind != KIND_VIDEO {
+            return Err(format!("unknown list kind {list_kind}"));
+        }
+        let video = list_kind == KIND_VIDEO;
+        if video && id_kind != IDS_NUMBERS {
+            return Err("a video's ids must be frame numbers".to_owned());
+        }
+        if id_kind != IDS_NUMBERS && id_kind != IDS_STRINGS {
+            return Err(format!("unknown id kind {id_kind}"));
+        }
+        if id_kind == IDS_NUMBERS && text_len != 0 {
+            return Err("id text given for numeric ids".to_owned());
+        }
+        let entry_bytes = ENTRY_BYTES + if video { 8 } else { 0 };
+        let expected = count
+            .checked_mul(entry_bytes)
+            .and_then(|n| n.checked_add(text_len))
+            .and_then(|n| n.checked_add(len as u64));
+        if expected != Some(bytes.len() as u64) {
+            return Err(format!(
+                "the header says {count} entries and {text_len} bytes of ids, which do not fit \
+                 the file's {} bytes (truncated or wrong count)",
+                bytes.len()
+            ));
+        }
+        Ok(Header {
+            len,
+            fields,
+            id_kind,
+            // Fits: the entries are in memory.
+            count: count as usize,
+            video,
+        })
+    }
+}
+
+/// Checks the BLAKE3 digest at the end of `header` (after its first `fields` bytes) against
+/// those fields and the body.
+fn verify_digest(header: &[u8], fields: usize, body: &[u8]) -> Result<(), String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&header[..fields]);
+    if body.len() >= PARALLEL_DIGEST {
+        hasher.update_rayon(body);
+    } else {
+        hasher.update(body);
+    }
+    if hasher.finalize().as_bytes()[..] != header[fields..] {
+        return Err("checksum mismatch: the file was altered or damaged".to_owned());
+    }
+    Ok(())
+}
+
+/// String ids from the id text and each id's end offset in it.
+fn string_ids(text: &[u8], ends: Vec<u32>) -> Result<EntryIds, String> {
+    let text = std::str::from_utf8(text)
+        .map_err(|e| format!("ids are not UTF-8: {e}"))?
+        .to_owned();
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        let end = end as usize;
+        if end < start || end > text.len() || !text.is_char_boundary(end) {
+            return Err(format!("entry {i} has an invalid id offset {end}"));
+        }
+        start = end;
+    }
+    if start != text.len() {
+        return Err("ids do not fill the id text".to_owned());
+    }
+    Ok(EntryIds::Strings { text, ends })
 }
