@@ -39,3 +39,18 @@ pub enum ListError {
     #[error("{}: {message}", path.display())]
     TooLarge { path: PathBuf, message: String },
 }
+
+impl ListError {
+    /// The same error naming the list by `path`.
+    pub(crate) fn at(mut self, path: &std::path::Path) -> ListError {
+        match &mut self {
+            ListError::Io { path: named, .. }
+            | ListError::Malformed { path: named, .. }
+            | ListError::Corrupt { path: named, .. }
+            | ListError::NotText { path: named, .. }
+            | ListError::Empty { path: named }
+            | ListError::TooLarge { path: named, .. } => *named = path.to_owned(),
+        }
+        self
+    }
+}

@@ -63,7 +63,7 @@ mod hex;
 mod text;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use error::ListError;
 
@@ -310,7 +310,8 @@ impl HashList {
     pub fn load(path: &Path) -> Result<HashList, ListError> {
         let name = path.display().to_string();
         let bytes = read_list_file(path)?;
-        let mut list = HashList::parse(&name, &bytes)?;
+        // Errors name the path exactly, not `name` (converted lossily).
+        let mut list = HashList::parse(&name, &bytes).map_err(|e| e.at(path))?;
         list.path = Some(path.to_owned());
         Ok(list)
     }
@@ -391,6 +392,14 @@ impl HashList {
     /// The list's name (its path, for a loaded list, lossily converted to UTF-8).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How errors name the list, as [`ListError`] does: its path exactly (bytes that are not
+    /// UTF-8 included) for a loaded list, else its name.
+    pub fn label(&self) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&self.name))
     }
 
     /// The format it was read from.

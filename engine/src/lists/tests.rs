@@ -453,3 +453,21 @@ fn a_list_too_large_for_memory_is_refused_before_it_is_read() {
     );
     assert!(message.contains("available"), "{message}");
 }
+
+/// A list that fails to parse is named by its path exactly, bytes that are not UTF-8 included
+/// (its name is the lossy UTF-8 form, which would not find the file again).
+#[cfg(unix)]
+#[test]
+fn a_bad_list_is_named_by_its_exact_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::env::temp_dir().join(format!("vigil-list-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(std::ffi::OsStr::from_bytes(b"list-\xff.txt"));
+    std::fs::write(&path, "not a hash\n").unwrap();
+    let error = HashList::load(&path).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    match error {
+        ListError::Malformed { path: named, .. } => assert_eq!(named, path),
+        other => panic!("{other}"),
+    }
+}

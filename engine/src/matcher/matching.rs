@@ -7,6 +7,8 @@
 //! reported as such. A dihedral query matches if any of its eight
 //! orientations is within the threshold; the match names the nearest orientation.
 
+use std::path::PathBuf;
+
 use super::flat::FlatIndex;
 use super::mih::{MAX_RADIUS, MihIndex, SLOTS};
 use crate::lists::{Degeneracy, HashList};
@@ -114,13 +116,14 @@ impl MatchOptions {
 pub enum MatchError {
     /// Multi-index hashing was forced with a threshold it does not search.
     #[error(
-        "{list}: threshold {threshold} is beyond multi-index hashing's {MAX_RADIUS}; use the flat \
-         index"
+        "{}: threshold {threshold} is beyond multi-index hashing's {MAX_RADIUS}; use the flat \
+         index",
+        list.display()
     )]
-    ThresholdTooLargeForMih { list: String, threshold: u32 },
+    ThresholdTooLargeForMih { list: PathBuf, threshold: u32 },
     /// Multi-index hashing was forced on a list of more than `u32::MAX` entries.
-    #[error("{list}: too many entries for multi-index hashing; use the flat index")]
-    TooManyForMih { list: String },
+    #[error("{}: too many entries for multi-index hashing; use the flat index", list.display())]
+    TooManyForMih { list: PathBuf },
 }
 
 /// What [`Matcher::add_list`] did with a list.
@@ -317,7 +320,7 @@ impl Matcher {
             IndexChoice::Mih => {
                 if threshold > MAX_RADIUS {
                     return Err(MatchError::ThresholdTooLargeForMih {
-                        list: list.name().to_owned(),
+                        list: list.label(),
                         threshold,
                     });
                 }
@@ -328,9 +331,7 @@ impl Matcher {
         let index = match use_mih.then(|| MihIndex::new(&hashes)) {
             Some(Some(mih)) => ListIndex::Mih(mih),
             Some(None) if self.options.index == IndexChoice::Mih => {
-                return Err(MatchError::TooManyForMih {
-                    list: list.name().to_owned(),
-                });
+                return Err(MatchError::TooManyForMih { list: list.label() });
             }
             _ => ListIndex::Flat(FlatIndex::new(&hashes)),
         };

@@ -73,9 +73,7 @@ impl VideoLists {
         for list in lists {
             let video = list.kind() == ListKind::Video;
             if video && dihedral {
-                return Err(VideoError::DihedralWithVideoList {
-                    list: list.name().to_owned(),
-                });
+                return Err(VideoError::DihedralWithVideoList { list: list.label() });
             }
             known.push(KnownList {
                 name: list.name().to_owned(),

@@ -62,11 +62,12 @@ pub enum VideoError {
     /// be reported per frame but never counted in vPDQ's comparison, which is defined on the
     /// frames as stored.
     #[error(
-        "{list}: --dihedral cannot be used with a vPDQ (video) list: the video comparison counts \
+        "{}: --dihedral cannot be used with a vPDQ (video) list: the video comparison counts \
          unrotated frames only. Drop --dihedral, or use --apply-rotation for a video whose \
-         rotation tag makes it look turned"
+         rotation tag makes it look turned",
+        list.display()
     )]
-    DihedralWithVideoList { list: String },
+    DihedralWithVideoList { list: PathBuf },
     /// [`VideoLists::new`](super::VideoLists::new): the matcher could not index a list.
     #[error(transparent)]
     Match(#[from] MatchError),
