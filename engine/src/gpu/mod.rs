@@ -74,7 +74,9 @@ impl GpuHasher {
     }
 
     /// Host→device copy bandwidth of this adapter in bytes per second, measured by uploading
-    /// `bytes` `rounds` times: the ceiling for hashing when upload dominates.
+    /// `bytes` `rounds` times: the ceiling for hashing when upload dominates. Not part of the
+    /// stable API: for `vigil bench`.
+    #[doc(hidden)]
     pub fn upload_bandwidth(&self, bytes: u64, rounds: u32) -> Result<f64, GpuError> {
         self.device.upload_bandwidth(bytes, rounds)
     }

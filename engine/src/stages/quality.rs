@@ -16,6 +16,7 @@ pub const QUALITY_MAX: u32 = 100;
 
 /// Quality score 0..=100.
 #[inline(always)]
+#[doc(hidden)] // Takes the hidden `plan::FramePlan`: for vigil's own tests and benches.
 pub fn quality(a: &[u32; DOWNSAMPLED * DOWNSAMPLED], plan: &FramePlan) -> u8 {
     let gradient = |u: u32, v: u32| {
         ((u.abs_diff(v) as u64 * plan.quality_reciprocal as u64) >> GRADIENT_SHIFT) as u32

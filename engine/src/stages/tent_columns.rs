@@ -9,6 +9,7 @@ use crate::stages::DOWNSAMPLED;
 
 /// Writes the 64 column-filtered rows into `out` (`64 × frame.row_bytes()` values, row-major).
 #[inline(always)]
+#[doc(hidden)] // Takes the hidden `plan::FramePlan`: for vigil's own tests and benches.
 pub fn tent_columns(frame: &Frame<'_>, plan: &FramePlan, out: &mut [u32]) {
     let row_bytes = frame.row_bytes();
     debug_assert_eq!(out.len(), DOWNSAMPLED * row_bytes);

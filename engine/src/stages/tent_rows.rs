@@ -14,6 +14,7 @@ use crate::stages::DOWNSAMPLED;
 
 /// Computes the 64×64 luma image `A` (row-major) from the column-filtered rows of stage 1.
 #[inline(always)]
+#[doc(hidden)] // Takes the hidden `plan::FramePlan`: for vigil's own tests and benches.
 pub fn tent_rows(
     columns: &[u32],
     plan: &FramePlan,

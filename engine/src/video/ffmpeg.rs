@@ -76,19 +76,10 @@ pub struct FfmpegOptions {
     pub apply_rotation: bool,
 }
 
-impl FfmpegOptions {
-    /// Sets [`downsample`](Self::downsample).
-    pub fn downsample(mut self, size: Option<(u32, u32)>) -> Self {
-        self.downsample = size;
-        self
-    }
-
-    /// Sets [`apply_rotation`](Self::apply_rotation).
-    pub fn apply_rotation(mut self, apply: bool) -> Self {
-        self.apply_rotation = apply;
-        self
-    }
-}
+option_setters!(FfmpegOptions {
+    downsample: Option<(u32, u32)>,
+    apply_rotation: bool
+});
 
 /// What `ffprobe` says of a file's first video stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
