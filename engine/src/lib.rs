@@ -122,7 +122,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! How each stage computes, with its scales and bounds, is written down in [`stages`].
+//! Stages: each PDQ step's integer arithmetic, written once and mirrored by a WGSL file of the
+//! same name; how each computes, with its scales and bounds, is written down in [`stages`]. The
+//! last two, on a 64×64 image in stage 2's fixed point:
+//!
+//! ```
+//! use vigil::stages::{self, DOWNSAMPLED};
+//! let image: Vec<u32> = (0..DOWNSAMPLED * DOWNSAMPLED)
+//!     .map(|i| (i % DOWNSAMPLED * 1000 + i / DOWNSAMPLED * 37) as u32)
+//!     .collect();
+//! let block = stages::dct(image.as_slice().try_into()?); // the 16×16 DCT, in integers
+//! let hash = stages::hash_from_dct(&block); // bit k: coefficient k above the median
+//! assert_eq!(stages::dihedral_hashes_from_dct(&block)[0], hash);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 /// Builder-style setters for an options struct's public fields: `self.field(value)` sets
 /// `field` and returns the options, so options can grow (`#[non_exhaustive]`) without breaking
