@@ -54,14 +54,19 @@ fn expected_line(index: usize) -> String {
     )
 }
 
-fn vigil_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
+/// `vigil ARGS` with standard input and output piped, standard error as `stderr` says.
+fn spawn_vigil(args: &[&str], stderr: Stdio) -> std::process::Child {
+    Command::new(cargo_bin_cmd!("vigil").get_program())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
-        .expect("run vigil");
+        .expect("run vigil")
+}
+
+fn vigil_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn_vigil(args, Stdio::piped());
     let mut input = child.stdin.take().expect("stdin");
     let bytes = stdin.to_vec();
     let writer = std::thread::spawn(move || {
@@ -587,13 +592,7 @@ fn a_consumer_that_stops_reading_holds_memory_bounded() {
     const WIDTH: usize = 320;
     const HEIGHT: usize = 240;
     const FRAMES: usize = 3000;
-    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
-        .args(["video", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run vigil");
+    let mut child = spawn_vigil(&["video", "-", "--json"], Stdio::null());
     let mut input = child.stdin.take().expect("stdin");
     let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writer = {
@@ -655,13 +654,7 @@ fn a_consumer_that_stops_reading_holds_memory_bounded() {
 /// message), as `vigil hash` does.
 #[test]
 fn a_closed_output_pipe_ends_the_video_quietly() {
-    let mut child = Command::new(cargo_bin_cmd!("vigil").get_program())
-        .args(["video", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run vigil");
+    let mut child = spawn_vigil(&["video", "-"], Stdio::piped());
     let mut input = child.stdin.take().expect("stdin");
     // 2,000 frames: far more output than a pipe holds, so vigil must meet the closed pipe.
     let stream = y4m(2000);

@@ -113,7 +113,6 @@ impl VideoLists {
     pub fn tally(&self) -> DecisionTally {
         DecisionTally {
             lists: self.clone(),
-            options: self.options,
             frames: Vec::new(),
             frames_matched: vec![0; self.lists.len()],
         }
@@ -132,7 +131,6 @@ pub struct FrameMatches<'a> {
 /// A video's frames as they are hashed, counted per list.
 pub struct DecisionTally {
     lists: VideoLists,
-    options: CompareOptions,
     /// The kept frames, for the video comparisons.
     frames: Vec<PdqHash>,
     /// Per list, frames with a match in it.
@@ -150,7 +148,7 @@ impl DecisionTally {
             hash: feature.hash,
             quality: feature.quality,
         });
-        let low_quality = feature.quality < self.options.min_quality;
+        let low_quality = feature.quality < self.lists.options.min_quality;
         let matches = match outcome {
             Some(QueryOutcome::Matched(matches)) if !low_quality => matches.as_slice(),
             _ => &[],
@@ -182,12 +180,12 @@ impl DecisionTally {
 
     /// How the video is decided (given to [`VideoLists::tally`]).
     pub fn options(&self) -> &CompareOptions {
-        &self.options
+        &self.lists.options
     }
 
     /// One decision per list, in the order given to [`VideoLists::new`].
     pub fn decide(&self) -> Vec<ListDecision> {
-        let options = &self.options;
+        let options = &self.lists.options;
         self.lists
             .lists
             .iter()
