@@ -6,12 +6,15 @@
 
 mod bench_cmd;
 mod devices_cmd;
+mod edits;
 mod engine_values;
 mod hash_cmd;
 mod list_cmd;
 mod match_cmd;
 mod output;
 mod progress;
+mod robust_args;
+mod robustness_cmd;
 mod video_cmd;
 mod video_compare_cmd;
 mod video_output;
@@ -65,6 +68,8 @@ pub enum Command {
     Video(video_cmd::VideoArgs),
     /// Compare two videos' vPDQ hashes: query %, compared % and the decision.
     VideoCompare(video_compare_cmd::VideoCompareArgs),
+    /// Measure how often plain, dihedral and robust queries find edited copies of photos.
+    Robustness(robustness_cmd::RobustnessArgs),
 }
 
 /// How a subcommand ended, for the exit status.
@@ -155,6 +160,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Devices(args) => devices_cmd::run(&args),
         Command::Video(args) => video_cmd::run(&args),
+        Command::Robustness(args) => robustness_cmd::run(&args),
         Command::VideoCompare(args) => video_compare_cmd::run(&args),
     };
     match result {

@@ -169,6 +169,7 @@ pub mod output_file;
 /// Integer tables for one frame size (stage 1's weights). Not part of the stable API: for vigil's own tests, benchmarks and `vigil bench`; it may change in any release.
 #[doc(hidden)]
 pub mod plan;
+pub mod robust;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod stages;

@@ -1,0 +1,66 @@
+//! The variants of a robust query, as `vigil match --robust`, `vigil hash --variants` and
+//! `vigil robustness` take them.
+
+use clap::Args;
+use vigil::robust::RobustOptions;
+
+/// Which variants a robust query hashes (defaults: the library's).
+#[derive(Clone, Debug, Args)]
+pub struct RobustArgs {
+    /// Turns of the whole upload, in degrees, each tried both ways (at most 15; `none` for none).
+    #[arg(long, value_name = "DEGREES", default_value = "1,2,3,4,5", value_parser = parse_numbers::<u8>)]
+    pub rotations: Numbers<u8>,
+
+    /// Zooms of the whole upload, in permille of its sides (1050 zooms out by 5%, finding a
+    /// picture that was cropped by about 2.5% a side; `none` for none).
+    #[arg(long, value_name = "PERMILLE", default_value = "1025,1050", value_parser = parse_numbers::<u16>)]
+    pub zooms: Numbers<u16>,
+
+    /// Zooms of each content region besides the region itself, in permille (`none` for none).
+    #[arg(long, value_name = "PERMILLE", default_value = "1025", value_parser = parse_numbers::<u16>)]
+    pub region_zooms: Numbers<u16>,
+
+    /// Most content regions (inside borders, bands, canvases, blurred backgrounds) tried; 0
+    /// looks for none.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_regions: usize,
+
+    /// Gate uploads on PDQ's quality alone, not on the larger of it and the quality of the
+    /// contrast-stretched upload (which dimming cannot lower).
+    #[arg(long)]
+    pub plain_quality_gate: bool,
+}
+
+/// A comma-separated list of numbers (its own type so clap takes the list as one value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Numbers<T>(pub Vec<T>);
+
+fn parse_numbers<T: std::str::FromStr + Clone + Send + Sync + 'static>(
+    value: &str,
+) -> Result<Numbers<T>, String> {
+    if value == "none" || value.is_empty() {
+        return Ok(Numbers(Vec::new()));
+    }
+    value
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse::<T>()
+                .map_err(|_| format!("not a number: {n:?}"))
+        })
+        .collect::<Result<Vec<T>, String>>()
+        .map(Numbers)
+}
+
+impl RobustArgs {
+    /// The library's options for these flags.
+    pub fn options(&self) -> RobustOptions {
+        RobustOptions::default()
+            .rotations(self.rotations.0.clone())
+            .zooms(self.zooms.0.clone())
+            .region_zooms(self.region_zooms.0.clone())
+            .regions(self.max_regions > 0)
+            .max_regions(self.max_regions)
+            .contrast_normalised_quality(!self.plain_quality_gate)
+    }
+}

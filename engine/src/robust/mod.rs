@@ -1,0 +1,239 @@
+//! Robust queries: hash what an upload probably contains, and several variants of it, so that a
+//! known picture is still found after it was padded, letterboxed, set on a blurred copy of
+//! itself, captioned, placed in a screenshot, turned a few degrees or cropped a little.
+//!
+//! Hash lists hold one PDQ hash per known picture and cannot change; the query side does the
+//! work. For each upload vigil
+//! 1. area-averages its luma to a small grid ([`luma_grid`], one pass over the pixels);
+//! 2. finds candidate content regions on it ([`content_region`]): inside plain borders and bands
+//!    of any colour, or inside a background with far less detail (a blurred copy);
+//! 3. resamples each variant ([`variants`]: the regions, small turns and zooms of the whole
+//!    upload) to a 64×64 grey frame ([`resample`]);
+//! 4. hashes the upload itself and every variant frame as **one batch** on the
+//!    [`BatchHasher`] (the GPU when it has one, the CPU otherwise: the same bits);
+//! 5. matches all of an upload's hashes as one query ([`match_robust`]): one match per list
+//!    entry, the nearest, naming the variant that found it.
+//!
+//! The plain hash (and its eight orientations) is always part of the query, so a robust query
+//! matches everything the plain one does. Every step that decides a pixel of a variant is integer
+//! arithmetic on the host, shared by every backend.
+//!
+//! **The quality gate.** Dimming a picture or flattening its contrast barely moves its hash but
+//! lowers PDQ's quality, and a query under [`MIN_QUALITY`](crate::MIN_QUALITY) is not matched.
+//! With [`RobustOptions::contrast_normalised_quality`] (the default) an upload is gated on the
+//! larger of its quality and the quality of its contrast-stretched 64×64 image, which a uniform
+//! change of brightness or contrast cannot move.
+//!
+//! ```
+//! use vigil::robust::{RobustOptions, hash_robust_batch, match_robust};
+//! use vigil::matcher::{MatchOptions, Matcher};
+//! use vigil::lists::HashList;
+//! use vigil::{Backend, BatchHasher, Frame, PixelFormat};
+//!
+//! // A picture, and the same picture letterboxed in black bars.
+//! let (w, h) = (320u32, 240u32);
+//! let picture: Vec<u8> = (0..w * h).map(|i| ((i % w * 3 + (i / w).pow(2) / 40) % 256) as u8).collect();
+//! let mut boxed = vec![0u8; (w * 400) as usize];
+//! boxed[(w * 80) as usize..(w * 320) as usize].copy_from_slice(&picture);
+//!
+//! let hasher = BatchHasher::new(Backend::Cpu)?;
+//! let known = vigil::hash(&Frame::packed(&picture, w, h, PixelFormat::Luma8)?);
+//! let mut matcher = Matcher::new(MatchOptions::default());
+//! matcher.add_list(HashList::parse("known", format!("{}", known.hash).as_bytes())?, 31)?;
+//!
+//! let upload = Frame::packed(&boxed, w, 400, PixelFormat::Luma8)?;
+//! let hashes = hash_robust_batch(&hasher, &[upload], &RobustOptions::default());
+//! let outcome = &match_robust(&matcher, &hashes)[0];
+//! let best = &outcome.matches()[0];
+//! assert!(best.distance <= 31);
+//! assert_eq!(best.variant.region, Some(0)); // found by the region inside the bars
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod content_region;
+pub mod luma_grid;
+mod matching;
+pub mod resample;
+pub mod variants;
+
+use rayon::prelude::*;
+
+use crate::frame::{Frame, PixelFormat};
+use crate::{BatchHasher, DihedralHashes, PdqHash};
+pub use content_region::RegionKind;
+pub use matching::{RobustMatch, RobustOutcome, match_robust};
+pub use variants::{ContentRegion, Variant};
+
+/// Which variants a robust query hashes. The default was chosen from the measurements in
+/// README.md (recall per edit against false matches among distinct photos).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RobustOptions {
+    /// Turns of the whole upload, in degrees; each is tried both ways (at most 15).
+    pub rotations: Vec<u8>,
+    /// Zooms of the whole upload, in permille of its sides (over 1000 zooms out, which finds a
+    /// picture that was cropped a little).
+    pub zooms: Vec<u16>,
+    /// Look for content regions inside borders, bands and blurred backgrounds.
+    pub regions: bool,
+    /// At most this many content regions, most confident first.
+    pub max_regions: usize,
+    /// Zooms of each content region besides the region itself, in permille.
+    pub region_zooms: Vec<u16>,
+    /// Gate the upload on the larger of its quality and its contrast-normalised quality.
+    pub contrast_normalised_quality: bool,
+}
+
+impl Default for RobustOptions {
+    fn default() -> Self {
+        RobustOptions {
+            rotations: vec![1, 2, 3, 4, 5],
+            zooms: vec![1025, 1050],
+            regions: true,
+            max_regions: 2,
+            region_zooms: vec![1025],
+            contrast_normalised_quality: true,
+        }
+    }
+}
+
+option_setters!(RobustOptions {
+    rotations: Vec<u8>,
+    zooms: Vec<u16>,
+    regions: bool,
+    max_regions: usize,
+    region_zooms: Vec<u16>,
+    contrast_normalised_quality: bool
+});
+
+impl RobustOptions {
+    /// No variants at all: the plain hash and its orientations only (for comparisons).
+    pub fn none() -> RobustOptions {
+        RobustOptions {
+            rotations: Vec::new(),
+            zooms: Vec::new(),
+            regions: false,
+            max_regions: 0,
+            region_zooms: Vec::new(),
+            contrast_normalised_quality: false,
+        }
+    }
+}
+
+/// The hashes of one upload's robust query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RobustHashes {
+    /// The upload hashed as it is, in its eight orientations (`plain.hashes[0]` is its PDQ hash).
+    pub plain: DihedralHashes,
+    /// The quality of the upload's contrast-stretched 64×64 image, when it was computed.
+    pub contrast_quality: Option<u8>,
+    /// The content regions found.
+    pub regions: Vec<ContentRegion>,
+    /// Every other variant and its hash.
+    pub variants: Vec<(Variant, PdqHash)>,
+}
+
+impl RobustHashes {
+    /// The quality the upload is gated on: its PDQ quality, or its contrast-normalised quality
+    /// when that is larger.
+    pub fn gate_quality(&self) -> u8 {
+        self.plain.quality.max(self.contrast_quality.unwrap_or(0))
+    }
+
+    /// Every hash of the query with its variant, the plain hash first.
+    pub fn all(&self) -> impl Iterator<Item = (Variant, PdqHash)> + '_ {
+        std::iter::once((Variant::PLAIN, self.plain.original()))
+            .chain(self.variants.iter().copied())
+    }
+}
+
+/// The robust hashes of each frame, planned on all cores and hashed as one batch on `hasher`.
+pub fn hash_robust_batch(
+    hasher: &BatchHasher,
+    frames: &[Frame<'_>],
+    options: &RobustOptions,
+) -> Vec<RobustHashes> {
+    let plans: Vec<variants::VariantPlan> = frames
+        .par_iter()
+        .map(|frame| variants::plan(&luma_grid::LumaGrid::of(frame), options))
+        .collect();
+    let side = variants::SIDE;
+    let mut batch: Vec<Frame<'_>> = frames.to_vec();
+    for plan in &plans {
+        for (_, pixels) in &plan.frames {
+            batch.push(variant_frame(pixels, side));
+        }
+        if let Some(pixels) = &plan.contrast_normalised {
+            batch.push(variant_frame(pixels, side));
+        }
+    }
+    let hashed = hasher.hash_dihedral_batch(&batch);
+    let (plain, mut rest) = hashed.split_at(frames.len());
+    plans
+        .into_iter()
+        .zip(plain)
+        .map(|(plan, plain)| {
+            let (mine, after) =
+                rest.split_at(plan.frames.len() + usize::from(plan.contrast_normalised.is_some()));
+            rest = after;
+            let variants = plan
+                .frames
+                .iter()
+                .zip(mine)
+                .map(|((variant, _), hashes)| (*variant, hashes.original()))
+                .collect();
+            RobustHashes {
+                plain: *plain,
+                contrast_quality: plan
+                    .contrast_normalised
+                    .as_ref()
+                    .map(|_| mine[plan.frames.len()].quality),
+                regions: plan.regions,
+                variants,
+            }
+        })
+        .collect()
+}
+
+fn variant_frame(pixels: &[u8], side: u32) -> Frame<'_> {
+    Frame::packed(pixels, side, side, PixelFormat::Luma8).expect("a 64×64 grey frame is valid")
+}
+
+#[cfg(test)]
+mod fidelity {
+    use super::*;
+
+    /// The whole upload resampled as a variant, against its plain hash (`VIGIL_PHOTOS=dir`).
+    #[test]
+    #[ignore = "measurement on a folder of photos"]
+    fn whole_upload_variant_against_plain() {
+        let dir = std::env::var("VIGIL_PHOTOS").unwrap();
+        let mut total = 0;
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(image) = crate::decode::decode_file(&path, &Default::default()) else {
+                continue;
+            };
+            let frame = image.frame().unwrap();
+            let plain = crate::hash(&frame);
+            let grid = luma_grid::LumaGrid::of(&frame);
+            let pixels = resample::resample(
+                &grid,
+                &resample::Placement::rectangle(0, 0, grid.width, grid.height),
+            );
+            let variant = crate::hash(&Frame::packed(&pixels, 64, 64, PixelFormat::Luma8).unwrap());
+            let d = plain.hash.distance(&variant.hash);
+            total += d;
+            n += 1;
+            eprintln!(
+                "{d:4} {}x{} {}",
+                frame.width(),
+                frame.height(),
+                path.display()
+            );
+        }
+        eprintln!("mean {}", total as f64 / n as f64);
+    }
+}

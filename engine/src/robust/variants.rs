@@ -1,0 +1,240 @@
+//! Which variants of an upload are hashed: the content regions, small turns and zooms of the
+//! whole upload, each a 64×64 frame planned on the upload's [`LumaGrid`].
+
+use super::RobustOptions;
+use super::content_region::{GridRegion, RegionKind, content_regions};
+use super::luma_grid::LumaGrid;
+use super::resample::{MAX_ROTATION_DEGREES, Placement, VARIANT_SIDE, resample};
+
+/// A candidate region of the upload where the picture probably is, in the frame's pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct ContentRegion {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    /// How it was found.
+    pub kind: RegionKind,
+    /// 0..=100: how clearly the trimmed borders differ from what is kept.
+    pub confidence: u8,
+}
+
+/// One variant of an upload: which part of it, turned and zoomed how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Variant {
+    /// The content region shown (an index into [`RobustHashes::regions`](super::RobustHashes::regions)),
+    /// or `None` for the whole upload.
+    pub region: Option<u8>,
+    /// Degrees the upload is turned back by, counter-clockwise positive.
+    pub degrees: i8,
+    /// The side of the shown rectangle against the region's, in permille: 1000 as it is, over
+    /// 1000 zoomed out (to find a picture that was cropped), under 1000 zoomed in.
+    pub scale_permille: u16,
+}
+
+impl Variant {
+    /// The upload as it is, hashed whole by the ordinary pipeline (and its eight orientations).
+    pub const PLAIN: Variant = Variant {
+        region: None,
+        degrees: 0,
+        scale_permille: 1000,
+    };
+
+    /// Whether this is [`Variant::PLAIN`].
+    pub fn is_plain(&self) -> bool {
+        *self == Variant::PLAIN
+    }
+}
+
+impl std::fmt::Display for Variant {
+    /// `plain`, `region1`, `turn+2`, `zoom1040`, or a combination such as `region1+turn-3`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_plain() {
+            return f.write_str("plain");
+        }
+        let mut parts = Vec::new();
+        if let Some(region) = self.region {
+            parts.push(format!("region{region}"));
+        }
+        if self.degrees != 0 {
+            parts.push(format!("turn{:+}", self.degrees));
+        }
+        if self.scale_permille != 1000 {
+            parts.push(format!("zoom{}", self.scale_permille));
+        }
+        if parts.is_empty() {
+            parts.push("whole".to_owned());
+        }
+        f.write_str(&parts.join("+"))
+    }
+}
+
+/// The variants of one upload, planned and resampled, ready to hash.
+pub(crate) struct VariantPlan {
+    pub regions: Vec<ContentRegion>,
+    /// Each variant and its 64×64 grey pixels.
+    pub frames: Vec<(Variant, Vec<u8>)>,
+    /// The whole upload at 64×64 with its contrast stretched, for the quality gate.
+    pub contrast_normalised: Option<Vec<u8>>,
+}
+
+/// Grey levels the middle 98% of an upload must span for its contrast to be normalised: below
+/// it the upload is flat, and stretching would only magnify noise.
+const MIN_CONTRAST_LEVELS: u32 = 24;
+
+pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
+    let whole = Placement::rectangle(0, 0, grid.width, grid.height);
+    let mut frames = Vec::new();
+    let mut variant =
+        |region: Option<u8>, placement: Placement, degrees: i8, scale_permille: u16| {
+            let shown = placement.scaled(u32::from(scale_permille)).turned(degrees);
+            frames.push((
+                Variant {
+                    region,
+                    degrees,
+                    scale_permille,
+                },
+                resample(grid, &shown),
+            ));
+        };
+    for &degrees in &options.rotations {
+        let degrees = degrees.min(MAX_ROTATION_DEGREES) as i8;
+        if degrees != 0 {
+            variant(None, whole, degrees, 1000);
+            variant(None, whole, -degrees, 1000);
+        }
+    }
+    for &scale in &options.zooms {
+        if scale != 1000 {
+            variant(None, whole, 0, scale);
+        }
+    }
+    let found: Vec<GridRegion> = if options.regions {
+        content_regions(grid)
+            .into_iter()
+            .take(options.max_regions)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (index, region) in found.iter().enumerate() {
+        let placement = Placement::edges(region.x0, region.y0, region.x1, region.y1);
+        for &scale in std::iter::once(&1000).chain(&options.region_zooms) {
+            variant(Some(index as u8), placement, 0, scale);
+        }
+    }
+    let contrast_normalised = options
+        .contrast_normalised_quality
+        .then(|| stretch_contrast(&resample(grid, &whole)))
+        .flatten();
+    let regions = found.iter().map(|region| to_pixels(region, grid)).collect();
+    VariantPlan {
+        regions,
+        frames,
+        contrast_normalised,
+    }
+}
+
+fn to_pixels(region: &GridRegion, grid: &LumaGrid) -> ContentRegion {
+    // Edges are in cells × 2^16.
+    let x = |edge: i64| {
+        ((edge.max(0) as u64 * u64::from(grid.frame_width) / u64::from(grid.width) + (1 << 15))
+            >> 16) as u32
+    };
+    let y = |edge: i64| {
+        ((edge.max(0) as u64 * u64::from(grid.frame_height) / u64::from(grid.height) + (1 << 15))
+            >> 16) as u32
+    };
+    ContentRegion {
+        x: x(region.x0),
+        y: y(region.y0),
+        width: x(region.x1) - x(region.x0),
+        height: y(region.y1) - y(region.y0),
+        kind: region.kind,
+        confidence: region.confidence,
+    }
+}
+
+/// `pixels` with the levels between its 1st and 99th percentiles stretched to 0..=255, or `None`
+/// when they span under [`MIN_CONTRAST_LEVELS`].
+fn stretch_contrast(pixels: &[u8]) -> Option<Vec<u8>> {
+    let mut histogram = [0u32; 256];
+    for &p in pixels {
+        histogram[p as usize] += 1;
+    }
+    let cut = (pixels.len() / 100) as u32;
+    let percentile = |levels: &[usize]| {
+        let mut seen = 0;
+        levels.iter().copied().find(|&level| {
+            seen += histogram[level];
+            seen > cut
+        })
+    };
+    let up: Vec<usize> = (0..256).collect();
+    let down: Vec<usize> = (0..256).rev().collect();
+    let low = percentile(&up)? as u32;
+    let high = percentile(&down)? as u32;
+    if high < low + MIN_CONTRAST_LEVELS {
+        return None;
+    }
+    let range = high - low;
+    Some(
+        pixels
+            .iter()
+            .map(|&p| ((u32::from(p).clamp(low, high) - low) * 255 / range) as u8)
+            .collect(),
+    )
+}
+
+/// Side of the frames in [`VariantPlan`].
+pub(crate) const SIDE: u32 = VARIANT_SIDE as u32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stretching_undoes_a_uniform_dimming() {
+        let pixels: Vec<u8> = (0..4096).map(|i| (i % 200 + 20) as u8).collect();
+        let dim: Vec<u8> = pixels
+            .iter()
+            .map(|&p| (u32::from(p) * 7 / 10) as u8)
+            .collect();
+        let a = stretch_contrast(&pixels).unwrap();
+        let b = stretch_contrast(&dim).unwrap();
+        let differing = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x.abs_diff(**y) > 2)
+            .count();
+        assert_eq!(differing, 0);
+        assert!(stretch_contrast(&vec![100u8; 4096]).is_none());
+    }
+
+    #[test]
+    fn variant_names_say_what_was_done() {
+        assert_eq!(Variant::PLAIN.to_string(), "plain");
+        let turned = Variant {
+            region: None,
+            degrees: -3,
+            scale_permille: 1000,
+        };
+        assert_eq!(turned.to_string(), "turn-3");
+        let region = Variant {
+            region: Some(0),
+            degrees: 0,
+            scale_permille: 1040,
+        };
+        assert_eq!(region.to_string(), "region0+zoom1040");
+        let whole = Variant {
+            region: None,
+            degrees: 0,
+            scale_permille: 1000,
+        };
+        assert!(whole.is_plain());
+    }
+}
