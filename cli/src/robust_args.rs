@@ -22,7 +22,7 @@ pub struct RobustArgs {
 
     /// Most content regions (inside borders, bands, canvases, blurred backgrounds) tried; 0
     /// looks for none.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_regions: usize,
 
     /// Gate uploads on PDQ's quality alone, not on the larger of it and the quality of the

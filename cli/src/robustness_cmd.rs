@@ -263,7 +263,7 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
         .collect();
     let mut photos: Vec<Photo> = Vec::new();
     for entry in decoded {
-        let Some((_, pixels)) = entry else {
+        let Some((_path, pixels)) = entry else {
             report.unreadable += 1;
             continue;
         };
@@ -286,6 +286,9 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
             // A turned or flipped copy of an earlier photo is not a distinct photo either.
             report.near_duplicates_left_out += 1;
         } else if args.limit == 0 || photos.len() < args.limit {
+            if std::env::var("VIGIL_ROBUSTNESS_DEBUG").is_ok() {
+                eprintln!("photo {}: {}", photos.len(), _path.display());
+            }
             photos.push(Photo {
                 pixels,
                 hash: pdq.hash,

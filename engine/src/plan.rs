@@ -72,6 +72,22 @@ impl AxisFilter {
     }
 }
 
+/// Where PDQ samples an axis of `n` pixels, against the geometric centres of its 64 outputs:
+/// the mean of (centroid of output `i`'s tent weights − `(i + ½)·n/64`), in pixels × 2^16. The
+/// decimation point sits half a pixel past the floor of the centre and each box pass reaches
+/// one pixel further forward than back for even windows: 1.5 pixels for most sizes, a quarter of
+/// an output pixel on a 256-pixel image. Robust variants ([`crate::robust`]) sample there too.
+pub fn sampling_offset(n: usize) -> i64 {
+    let (before, after) = window_reach(jarosz_window(n));
+    let reach = (after as i64 - before as i64) << 16;
+    let n64 = n as i64;
+    // Σ_i (d_i + ½ − (i + ½)·n/64), exactly: Σ_i (128·d_i + 64 − (2i + 1)·n) / 128.
+    let sum: i64 = (0..DOWNSAMPLED)
+        .map(|i| 128 * decimation_index(i, n) as i64 + 64 - (2 * i as i64 + 1) * n64)
+        .sum();
+    reach + (sum << 16) / (128 * DOWNSAMPLED as i64)
+}
+
 /// Number of inputs the reference's box window centred on `m` covers, clipped to `0..n`.
 fn window_coverage(m: usize, n: usize) -> usize {
     let (before, after) = window_reach(jarosz_window(n));

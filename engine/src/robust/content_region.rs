@@ -19,7 +19,10 @@ use super::luma_grid::{LEVEL, LumaGrid};
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RegionKind {
-    /// Inside borders or bands of a plain colour.
+    /// Inside borders of one flat colour (padding, letterbox and pillarbox bars).
+    FlatBorders,
+    /// Inside a plain background with text or small things on it (a caption band, the canvas
+    /// of a post or a screenshot).
     PlainBackground,
     /// Inside straight edges that cross the upload (a picture on a blurred copy of itself, a
     /// gradient or any background that continues smoothly up to it).
@@ -30,6 +33,7 @@ impl RegionKind {
     /// Stable lower-case name, as in JSON output.
     pub const fn name(self) -> &'static str {
         match self {
+            RegionKind::FlatBorders => "flat_borders",
             RegionKind::PlainBackground => "plain_background",
             RegionKind::StraightEdges => "straight_edges",
         }
@@ -49,16 +53,19 @@ pub struct GridRegion {
     pub confidence: u8,
 }
 
-/// Grey levels within which a cell is the background colour (JPEG moves flat areas by a few).
-const PLAIN_TOLERANCE: u32 = 12 * LEVEL;
 /// A side's outermost line must be at least this many percent within [`EDGE_TOLERANCE`] of its
-/// median colour: padding and bars are flat, a photo's edge seldom is.
+/// median colour: padding, bars and canvases are flat, a photo's edge seldom is.
 const PLAIN_EDGE_PERCENT: u32 = 90;
+/// Grey levels within which a cell is the background's colour (JPEG moves flat areas by a few).
 const EDGE_TOLERANCE: u32 = 6 * LEVEL;
 const ONE: i64 = 1 << 16;
-/// Lines of content that must follow each other for the picture to start, in percent of the
-/// side's extent (at least 2 lines).
+/// Lines of content that must follow each other for the picture to start inside a plain
+/// background, in percent of the side's extent: longer than a line of caption text, so that text
+/// is trimmed with its band.
 const RUN_PERCENT: u32 = 6;
+/// Percent of a line's cells within [`EDGE_TOLERANCE`] of the side's colour for the line to be
+/// a flat border.
+const FLAT_PERCENT: u32 = 95;
 /// No side is trimmed by more than this percent of the extent.
 const MAX_TRIM_PERCENT: u32 = 45;
 /// Regions under this percent of the grid's width or height are not candidates.
@@ -68,9 +75,13 @@ const MIN_SIDE_PERCENT: u32 = 25;
 /// grid, too small, or (nearly) equal to an earlier one are left out.
 pub fn content_regions(grid: &LumaGrid) -> Vec<GridRegion> {
     let mut found = Vec::new();
-    for candidate in [plain_background_region(grid), straight_edge_region(grid)]
-        .into_iter()
-        .flatten()
+    for candidate in [
+        plain_background_region(grid, RegionKind::FlatBorders),
+        plain_background_region(grid, RegionKind::PlainBackground),
+        straight_edge_region(grid),
+    ]
+    .into_iter()
+    .flatten()
     {
         let (w, h) = (i64::from(grid.width) * ONE, i64::from(grid.height) * ONE);
         let whole =
@@ -167,6 +178,7 @@ impl Span {
 /// so each side is judged within the other axis's final span); `None` when nothing was trimmed.
 fn trim_sides(
     grid: &LumaGrid,
+    run_percent: u32,
     mut is_content: impl FnMut(&Span, Side, u32) -> Option<bool>,
 ) -> Option<Span> {
     let mut span = Span::whole(grid);
@@ -175,7 +187,7 @@ fn trim_sides(
     for _ in 0..2 {
         for side in [Side::Top, Side::Bottom, Side::Left, Side::Right] {
             let extent = whole.extent(side);
-            let run = (extent * RUN_PERCENT / 100).max(2);
+            let run = (extent * run_percent / 100).max(2);
             let limit = extent * MAX_TRIM_PERCENT / 100;
             let mut content_run = 0;
             let mut trimmed = 0;
@@ -201,11 +213,37 @@ fn trim_sides(
             }
         }
     }
-    trimmed_any.then_some(span)
+    if !trimmed_any {
+        return None;
+    }
+    // Borders added by an app are the same on both sides; a picture whose edge is close to the
+    // border's colour loses a line or two more on that side. Borders within 2% of each other
+    // are taken as equal, at the smaller.
+    let (w, h) = (whole.x1, whole.y1);
+    let (top, bottom) = symmetric(span.y0, h - span.y1, h);
+    let (left, right) = symmetric(span.x0, w - span.x1, w);
+    Some(Span {
+        x0: left,
+        y0: top,
+        x1: w - right,
+        y1: h - bottom,
+    })
+}
+
+/// Two opposite borders, made equal (the smaller) when they differ by 2% of the extent or less.
+fn symmetric(a: u32, b: u32, extent: u32) -> (u32, u32) {
+    if a > 0 && b > 0 && a.abs_diff(b) * 50 <= extent {
+        (a.min(b), a.min(b))
+    } else {
+        (a, b)
+    }
 }
 
 /// Inside borders and bands of a plain colour.
-fn plain_background_region(grid: &LumaGrid) -> Option<GridRegion> {
+/// Inside flat borders ([`RegionKind::FlatBorders`]: every line trimmed is flat) or a plain
+/// background ([`RegionKind::PlainBackground`]: lines mostly of the background's colour are
+/// trimmed, up to a run of content lines longer than a line of text).
+fn plain_background_region(grid: &LumaGrid, kind: RegionKind) -> Option<GridRegion> {
     // Each side's background colour, from its outermost line of the whole grid.
     let whole = Span::whole(grid);
     let colour = |side: Side| -> Option<u32> {
@@ -231,16 +269,22 @@ fn plain_background_region(grid: &LumaGrid) -> Option<GridRegion> {
         colour(Side::Right),
     ];
     let mut outside = (0u64, 0u64);
-    let span = trim_sides(grid, |span, side, k| {
+    let flat = kind == RegionKind::FlatBorders;
+    let run_percent = if flat { 0 } else { RUN_PERCENT };
+    let span = trim_sides(grid, run_percent, |span, side, k| {
         let background = colours[side as usize]?;
-        let (mut differing, mut count) = (0u32, 0u32);
+        let (mut off_colour, mut count) = (0u32, 0u32);
         for cell in span.line(grid, side, k) {
-            differing += u32::from(u32::from(cell).abs_diff(background) > PLAIN_TOLERANCE);
+            off_colour += u32::from(u32::from(cell).abs_diff(background) > EDGE_TOLERANCE);
             count += 1;
         }
-        outside.0 += u64::from(differing);
+        outside.0 += u64::from(off_colour);
         outside.1 += u64::from(count);
-        Some(differing * 2 >= count)
+        Some(if flat {
+            off_colour * 100 > count * (100 - FLAT_PERCENT)
+        } else {
+            off_colour * 2 >= count
+        })
     })?;
     // Confidence: how much of the kept region differs from the sides' colours, against the
     // trimmed lines (which differ little, or they would not have been trimmed).
@@ -300,7 +344,7 @@ fn plain_background_region(grid: &LumaGrid) -> Option<GridRegion> {
             Side::Bottom,
             false,
         ),
-        kind: RegionKind::PlainBackground,
+        kind,
         confidence,
     })
 }
@@ -330,46 +374,112 @@ fn straight_edge_region(grid: &LumaGrid) -> Option<GridRegion> {
                 / u64::from(h)
         })
         .collect();
-    let mut confidence = 100u64;
-    let mut found = false;
-    let mut edge = |jumps: &[u64], near: bool| -> Option<i64> {
-        let (position, sharpness) = strongest_step(jumps, near)?;
-        confidence = confidence.min(sharpness);
-        found = true;
-        Some(position)
-    };
-    let y0 = edge(&jumps_down, true).unwrap_or(0);
-    let y1 = edge(&jumps_down, false).unwrap_or(i64::from(h) * ONE);
-    let x0 = edge(&jumps_right, true).unwrap_or(0);
-    let x1 = edge(&jumps_right, false).unwrap_or(i64::from(w) * ONE);
-    found.then_some(GridRegion {
-        x0,
-        y0,
-        x1,
-        y1,
+    let rows = axis_edges(&jumps_down);
+    let columns = axis_edges(&jumps_right);
+    if rows.near.is_none() && rows.far.is_none() && columns.near.is_none() && columns.far.is_none()
+    {
+        return None;
+    }
+    Some(GridRegion {
+        x0: columns.near.unwrap_or(0),
+        y0: rows.near.unwrap_or(0),
+        x1: columns.far.unwrap_or(i64::from(w) * ONE),
+        y1: rows.far.unwrap_or(i64::from(h) * ONE),
         kind: RegionKind::StraightEdges,
-        confidence: confidence as u8,
+        confidence: rows.sharpness.min(columns.sharpness) as u8,
     })
 }
 
-/// The one sharp step among `jumps` in the near (first 2–45%) or far (last 55–98%) part of the
-/// axis: its position in cells × 2^16 (the centroid of the peak, so to a fraction of a cell)
-/// and its sharpness (0..=100), or `None` when no step stands out: it must be 4× the median
-/// step, 3 grey levels, and twice any other step in its part.
-fn strongest_step(jumps: &[u64], near: bool) -> Option<(i64, u64)> {
+/// The picture's edges along one axis, in cells × 2^16, and how sharp they are (0..=100).
+struct AxisEdges {
+    near: Option<i64>,
+    far: Option<i64>,
+    sharpness: u64,
+}
+
+/// The edges along one axis: a pair of notable steps placed symmetrically (a picture centred on
+/// its background, as apps place it), or else each part's one sharp step.
+fn axis_edges(jumps: &[u64]) -> AxisEdges {
+    let n = jumps.len() as i64 + 1;
+    let near = notable_steps(jumps, true);
+    let far = notable_steps(jumps, false);
+    let mut best: Option<(u64, i64, i64)> = None;
+    for &(a, height_a) in &near {
+        for &(b, height_b) in &far {
+            let (pa, pb) = (step_position(jumps, a), step_position(jumps, b));
+            let symmetric = (pa - (n * ONE - pb)).abs() <= 3 * ONE / 2;
+            let strength = height_a.min(height_b);
+            if symmetric && best.is_none_or(|(s, _, _)| strength > s) {
+                best = Some((strength, pa, pb));
+            }
+        }
+    }
+    if let Some((_, near, far)) = best {
+        return AxisEdges {
+            near: Some(near),
+            far: Some(far),
+            sharpness: 100,
+        };
+    }
+    let near = strongest_step(jumps, true);
+    let far = strongest_step(jumps, false);
+    AxisEdges {
+        near: near.map(|(position, _)| position),
+        far: far.map(|(position, _)| position),
+        sharpness: [near, far]
+            .iter()
+            .flatten()
+            .map(|&(_, sharpness)| sharpness)
+            .min()
+            .unwrap_or(100),
+    }
+}
+
+/// The part of the axis where a near (2–45%) or far (55–98%) edge is looked for, as step indices.
+fn part(jumps: &[u64], near: bool) -> std::ops::Range<usize> {
     let n = jumps.len() + 1;
     let part = if near {
         n * 2 / 100..n * 45 / 100
     } else {
         n * 55 / 100..n * 98 / 100
     };
-    let part = part.start.max(1)..part.end.min(jumps.len() - 1);
-    if part.is_empty() {
-        return None;
-    }
+    part.start.max(1)..part.end.min(jumps.len().saturating_sub(1))
+}
+
+/// The floor a step must reach to be notable: 4× the median step, and 3 grey levels.
+fn notable_floor(jumps: &[u64]) -> u64 {
     let mut sorted = jumps.to_vec();
     let mid = sorted.len() / 2;
     let median = *sorted.select_nth_unstable(mid).1;
+    (4 * median.max(1)).max(u64::from(3 * LEVEL))
+}
+
+/// The local maxima of `jumps` in one part that reach the notable floor, highest first (5 at
+/// most).
+fn notable_steps(jumps: &[u64], near: bool) -> Vec<(usize, u64)> {
+    let floor = notable_floor(jumps);
+    let mut peaks: Vec<(usize, u64)> = part(jumps, near)
+        .filter(|&k| jumps[k] >= floor && jumps[k] >= jumps[k - 1] && jumps[k] >= jumps[k + 1])
+        .map(|k| (k, jumps[k]))
+        .collect();
+    peaks.sort_by_key(|&(k, height)| (std::cmp::Reverse(height), k));
+    peaks.truncate(5);
+    peaks
+}
+
+/// Where the boundary of the step at `peak` lies, in cells × 2^16: the boundary after step k is
+/// at k + 1, and one inside a cell spreads over two steps, so the centroid of the peak.
+fn step_position(jumps: &[u64], peak: usize) -> i64 {
+    let around = peak.saturating_sub(1)..=(peak + 1).min(jumps.len() - 1);
+    let weight: u64 = around.clone().map(|k| jumps[k]).sum();
+    let moment: u64 = around.map(|k| jumps[k] * (k as u64 + 1)).sum();
+    (moment as i64 * ONE + weight as i64 / 2) / weight.max(1) as i64
+}
+
+/// The one sharp step in one part of the axis: notable, and twice any other step in its part
+/// (more than two steps away). Its position and sharpness (0..=100).
+fn strongest_step(jumps: &[u64], near: bool) -> Option<(i64, u64)> {
+    let part = part(jumps, near);
     let peak = part
         .clone()
         .max_by_key(|&k| (jumps[k], std::cmp::Reverse(k)))?;
@@ -379,16 +489,11 @@ fn strongest_step(jumps: &[u64], near: bool) -> Option<(i64, u64)> {
         .map(|k| jumps[k])
         .max()
         .unwrap_or(0);
-    if height < 4 * median.max(1) || height < u64::from(3 * LEVEL) || height < 2 * others {
+    if height < notable_floor(jumps) || height < 2 * others {
         return None;
     }
-    // The boundary after step k lies at k + 1; a boundary inside a cell spreads over two steps.
-    let around = peak - 1..=peak + 1;
-    let weight: u64 = around.clone().map(|k| jumps[k]).sum();
-    let moment: u64 = around.map(|k| jumps[k] * (k as u64 + 1)).sum();
-    let position = (moment as i64 * ONE + weight as i64 / 2) / weight as i64;
     let sharpness = 100 - (others * 100 / height).min(100);
-    Some((position, sharpness))
+    Some((step_position(jumps, peak), sharpness))
 }
 
 #[cfg(test)]
@@ -428,6 +533,16 @@ mod tests {
         LumaGrid::from_cells(w, h, cells)
     }
 
+    fn of_kind(grid: &LumaGrid, kind: RegionKind) -> &'static GridRegion {
+        let regions = content_regions(grid);
+        Box::leak(Box::new(
+            *regions
+                .iter()
+                .find(|r| r.kind == kind)
+                .expect("a region of the kind"),
+        ))
+    }
+
     /// The region in whole cells (rounded).
     fn rect(region: &GridRegion) -> (i64, i64, i64, i64) {
         let cells = |q: i64| (q + ONE / 2) >> 16;
@@ -445,7 +560,7 @@ mod tests {
             let grid = place(256, 200, 20, 30, 200, 140, |_, _| colour);
             let regions = content_regions(&grid);
             assert_eq!(rect(&regions[0]), (20, 30, 220, 170), "colour {colour}");
-            assert_eq!(regions[0].kind, RegionKind::PlainBackground);
+            assert_eq!(regions[0].kind, RegionKind::FlatBorders);
         }
     }
 
@@ -469,7 +584,10 @@ mod tests {
                 245 * 256
             }
         });
-        assert_eq!(rect(&content_regions(&grid)[0]), (0, 40, 256, 200));
+        assert_eq!(
+            rect(of_kind(&grid, RegionKind::PlainBackground)),
+            (0, 40, 256, 200)
+        );
     }
 
     #[test]
@@ -482,7 +600,10 @@ mod tests {
                 255 * 256
             }
         });
-        assert_eq!(rect(&content_regions(&grid)[0]), (38, 60, 218, 210));
+        assert_eq!(
+            rect(of_kind(&grid, RegionKind::PlainBackground)),
+            (38, 60, 218, 210)
+        );
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Default for RobustOptions {
             rotations: vec![1, 2, 3, 4, 5],
             zooms: vec![1025, 1050],
             regions: true,
-            max_regions: 2,
+            max_regions: 3,
             region_zooms: vec![1025],
             contrast_normalised_quality: true,
         }
@@ -219,10 +219,9 @@ mod fidelity {
             let frame = image.frame().unwrap();
             let plain = crate::hash(&frame);
             let grid = luma_grid::LumaGrid::of(&frame);
-            let pixels = resample::resample(
-                &grid,
-                &resample::Placement::rectangle(0, 0, grid.width, grid.height),
-            );
+            let placement = resample::Placement::rectangle(0, 0, grid.width, grid.height)
+                .sampling_like_pdq(&grid);
+            let pixels = resample::resample(&grid, &placement);
             let variant = crate::hash(&Frame::packed(&pixels, 64, 64, PixelFormat::Luma8).unwrap());
             let d = plain.hash.distance(&variant.hash);
             total += d;

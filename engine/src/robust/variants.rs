@@ -91,7 +91,10 @@ pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
     let mut frames = Vec::new();
     let mut variant =
         |region: Option<u8>, placement: Placement, degrees: i8, scale_permille: u16| {
-            let shown = placement.scaled(u32::from(scale_permille)).turned(degrees);
+            let shown = placement
+                .scaled(u32::from(scale_permille))
+                .turned(degrees)
+                .sampling_like_pdq(grid);
             frames.push((
                 Variant {
                     region,
@@ -129,7 +132,7 @@ pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
     }
     let contrast_normalised = options
         .contrast_normalised_quality
-        .then(|| stretch_contrast(&resample(grid, &whole)))
+        .then(|| stretch_contrast(&resample(grid, &whole.sampling_like_pdq(grid))))
         .flatten();
     let regions = found.iter().map(|region| to_pixels(region, grid)).collect();
     VariantPlan {
