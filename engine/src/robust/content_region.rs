@@ -108,6 +108,17 @@ fn nearly_equal(a: &GridRegion, b: &GridRegion, grid: &LumaGrid) -> bool {
         && close(a.y1, b.y1, grid.height)
 }
 
+/// What a line of a side is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// All but a few cells the background's colour.
+    Flat,
+    /// Mostly the background's colour (text on a band, a post's header).
+    Background,
+    /// The picture, or whatever is not background.
+    Content,
+}
+
 /// A side of the region being trimmed.
 #[derive(Clone, Copy)]
 enum Side {
@@ -174,12 +185,12 @@ impl Span {
     }
 }
 
-/// Trims every side of the grid while `is_content` says its lines are not content (twice round,
+/// Trims every side of the grid inward while `judge` finds its lines background (twice round,
 /// so each side is judged within the other axis's final span); `None` when nothing was trimmed.
 fn trim_sides(
     grid: &LumaGrid,
     run_percent: u32,
-    mut is_content: impl FnMut(&Span, Side, u32) -> Option<bool>,
+    mut judge: impl FnMut(&Span, Side, u32) -> Option<Line>,
 ) -> Option<Span> {
     let mut span = Span::whole(grid);
     let whole = span;
@@ -191,16 +202,23 @@ fn trim_sides(
             let limit = extent * MAX_TRIM_PERCENT / 100;
             let mut content_run = 0;
             let mut trimmed = 0;
+            let mut past_last_flat = None;
             for (i, k) in span.lines_inward(side).enumerate() {
                 let i = i as u32;
-                match is_content(&span, side, k) {
+                match judge(&span, side, k) {
                     // The side's colour is not plain: nothing to trim here.
                     None if i == 0 => break,
-                    Some(true) => content_run += 1,
+                    Some(Line::Content) => content_run += 1,
+                    Some(Line::Flat) => {
+                        content_run = 0;
+                        past_last_flat = Some(i + 1);
+                    }
                     _ => content_run = 0,
                 }
                 if content_run == run {
-                    trimmed = i + 1 - run;
+                    // The picture starts after the band's last flat line (the margin under a
+                    // caption's text), or where the run of content starts when there is none.
+                    trimmed = past_last_flat.unwrap_or(i + 1 - run);
                     break;
                 }
                 if i > limit {
@@ -280,10 +298,12 @@ fn plain_background_region(grid: &LumaGrid, kind: RegionKind) -> Option<GridRegi
         }
         outside.0 += u64::from(off_colour);
         outside.1 += u64::from(count);
-        Some(if flat {
-            off_colour * 100 > count * (100 - FLAT_PERCENT)
+        Some(if off_colour * 100 <= count * (100 - FLAT_PERCENT) {
+            Line::Flat
+        } else if !flat && off_colour * 2 < count {
+            Line::Background
         } else {
-            off_colour * 2 >= count
+            Line::Content
         })
     })?;
     // Confidence: how much of the kept region differs from the sides' colours, against the
@@ -446,20 +466,37 @@ fn part(jumps: &[u64], near: bool) -> std::ops::Range<usize> {
     part.start.max(1)..part.end.min(jumps.len().saturating_sub(1))
 }
 
-/// The floor a step must reach to be notable: 4× the median step, and 3 grey levels.
+/// The floor a step must reach to be notable: twice the median step, and 3 grey levels.
 fn notable_floor(jumps: &[u64]) -> u64 {
     let mut sorted = jumps.to_vec();
     let mid = sorted.len() / 2;
     let median = *sorted.select_nth_unstable(mid).1;
-    (4 * median.max(1)).max(u64::from(3 * LEVEL))
+    (2 * median.max(1)).max(u64::from(3 * LEVEL))
 }
 
-/// The local maxima of `jumps` in one part that reach the notable floor, highest first (5 at
-/// most).
+/// The local maxima of `jumps` in one part that reach the notable floor and have a smooth
+/// background outside them (the steps in the 4% of the axis beyond them average under a quarter
+/// of theirs: an edge inside a picture has picture on both sides), highest first (5 at most).
 fn notable_steps(jumps: &[u64], near: bool) -> Vec<(usize, u64)> {
     let floor = notable_floor(jumps);
+    let reach = (jumps.len() / 25).max(2);
+    let smooth_outside = |k: usize| {
+        let outside = if near {
+            k.saturating_sub(reach + 1)..k.saturating_sub(1)
+        } else {
+            (k + 2).min(jumps.len())..(k + 2 + reach).min(jumps.len())
+        };
+        let count = outside.len().max(1) as u64;
+        let mean = jumps[outside].iter().sum::<u64>() / count;
+        mean * 4 <= jumps[k]
+    };
     let mut peaks: Vec<(usize, u64)> = part(jumps, near)
-        .filter(|&k| jumps[k] >= floor && jumps[k] >= jumps[k - 1] && jumps[k] >= jumps[k + 1])
+        .filter(|&k| {
+            jumps[k] >= floor
+                && jumps[k] >= jumps[k - 1]
+                && jumps[k] >= jumps[k + 1]
+                && smooth_outside(k)
+        })
         .map(|k| (k, jumps[k]))
         .collect();
     peaks.sort_by_key(|&(k, height)| (std::cmp::Reverse(height), k));
@@ -632,5 +669,39 @@ mod tests {
     fn a_picture_alone_has_no_region() {
         let grid = LumaGrid::from_cells(200, 150, picture(200, 150));
         assert!(content_regions(&grid).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod profile {
+    use super::*;
+
+    #[test]
+    #[ignore = "prints the row steps of VIGIL_IMAGE"]
+    fn print_row_steps() {
+        let path = std::env::var("VIGIL_IMAGE").unwrap();
+        let image = crate::decode::decode_file(path.as_ref(), &Default::default()).unwrap();
+        let grid = LumaGrid::of(&image.frame().unwrap());
+        let (w, h) = (grid.width, grid.height);
+        let jumps: Vec<u64> = (0..h - 1)
+            .map(|y| {
+                (0..w)
+                    .map(|x| u64::from(grid.at(x, y + 1).abs_diff(grid.at(x, y))))
+                    .sum::<u64>()
+                    / u64::from(w)
+            })
+            .collect();
+        eprintln!(
+            "floor {} near {:?} far {:?}",
+            notable_floor(&jumps),
+            notable_steps(&jumps, true),
+            notable_steps(&jumps, false)
+        );
+        eprintln!("{:?}", jumps.iter().map(|j| j / 256).collect::<Vec<_>>());
+        eprintln!("{:?}", content_regions(&grid));
+        eprintln!("straight {:?} rows {:?}", straight_edge_region(&grid), {
+            let a = axis_edges(&jumps);
+            (a.near, a.far)
+        });
     }
 }
