@@ -12,6 +12,7 @@ use vigil::{Backend, BatchHasher};
 use crate::engine_values::engine_value;
 use crate::output::{self, Format, output_stop, path_field};
 use crate::progress::ProgressLine;
+use crate::robust_args::RobustArgs;
 use crate::{Outcome, report_error};
 
 /// Most worker threads `-j` takes: more only cost time (5000 threads took 26 s to start for
@@ -76,6 +77,16 @@ pub struct HashArgs {
     /// Print JSON Lines instead of the reference's comma-separated lines.
     #[arg(long)]
     pub json: bool,
+
+    /// Also hash each image's robust variants (content regions, turns, zooms; see `vigil match
+    /// --robust`): text gets one `HASH,QUALITY,PATH,VARIANT` line per variant, the plain hash
+    /// first (`plain`); JSON adds "dihedral", "gate_quality", "regions" and "variants".
+    #[arg(long, conflicts_with = "dihedral")]
+    pub variants: bool,
+
+    /// Which robust variants (with --variants).
+    #[command(flatten)]
+    pub robust: RobustArgs,
 
     /// How images are decoded and hashed.
     #[command(flatten)]
@@ -161,7 +172,10 @@ impl HashingArgs {
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let pool = args.hashing.pool()?;
     let hasher = args.hashing.hasher()?;
-    let options = args.hashing.file_options(args.dihedral);
+    let options = args
+        .hashing
+        .file_options(args.dihedral)
+        .robust(args.variants.then(|| args.robust.options()));
     let format = if args.json {
         Format::Json
     } else {

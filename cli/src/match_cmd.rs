@@ -12,11 +12,13 @@ use vigil::lists::HashList;
 use vigil::matcher::{
     IndexChoice, Match, MatchOptions, Matcher, Query, QueryOutcome, list_query_batches,
 };
+use vigil::robust::{RobustHashes, RobustOutcome, Variant, match_robust};
 use vigil::{DEFAULT_THRESHOLD, Dihedral, Hash256, MIN_QUALITY};
 
 use crate::engine_values::engine_value;
 use crate::hash_cmd::HashingArgs;
 use crate::output::{Hashes, ListName, OutputStop, csv_field, json_path, output_stop, path_field};
+use crate::robust_args::RobustArgs;
 use crate::{Outcome, report_error};
 
 /// Degenerate entries named on stderr per list; `vigil list info` shows them all.
@@ -87,6 +89,17 @@ pub struct MatchArgs {
     #[arg(long)]
     pub dihedral: bool,
 
+    /// Match robust queries: each image's 8 orientations and its variants (the picture found
+    /// inside borders, bands, canvases and blurred backgrounds; small turns; zooms), all as one
+    /// query, gated on the larger of PDQ's quality and the contrast-normalised quality. Each
+    /// match names its orientation and the variant that found it. Implies --dihedral.
+    #[arg(long)]
+    pub robust: bool,
+
+    /// Which robust variants (with --robust).
+    #[command(flatten)]
+    pub variants: RobustArgs,
+
     /// Print JSON Lines (schema below) instead of comma-separated lines.
     #[arg(long)]
     pub json: bool,
@@ -104,7 +117,7 @@ pub struct MatchArgs {
     /// A hash list of queries (any list format) instead of images. Options that only apply to
     /// images (--dihedral, --exif, --cpp-cli) are refused with it.
     #[arg(long, value_name = "FILE",
-          conflicts_with_all = ["paths", "dihedral", "exif", "cpp_cli"])]
+          conflicts_with_all = ["paths", "dihedral", "robust", "exif", "cpp_cli"])]
     pub hashes: Option<PathBuf>,
 
     /// Images and directories of images to hash and match (see `vigil hash --help`).
@@ -159,7 +172,8 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
     let mut out = MatchWriter {
         out: BufWriter::new(io::stdout().lock()),
         json: args.json,
-        dihedral: args.dihedral,
+        dihedral: args.dihedral || args.robust,
+        robust: args.robust,
         matcher: &matcher,
         matched: false,
         failed: false,
@@ -172,7 +186,10 @@ pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
             match_hash_list(&pool, &matcher, &queries, &mut out)
         }
         None => {
-            let options = args.hashing.file_options(args.dihedral);
+            let options = args
+                .hashing
+                .file_options(args.dihedral)
+                .robust(args.robust.then(|| args.variants.options()));
             let hasher = args.hashing.hasher()?;
             hash_files(&pool, &hasher, &args.paths, &options, |results| {
                 match_images(&pool, &matcher, results, &mut out)
@@ -255,6 +272,9 @@ fn match_images(
     results: Vec<HashedFile>,
     out: &mut MatchWriter<'_>,
 ) -> ControlFlow<Stop> {
+    if out.robust {
+        return match_robust_images(pool, matcher, results, out);
+    }
     let queries: Vec<Option<Query>> = results
         .iter()
         .map(|file| file.result.as_ref().ok().map(Hashes::query))
@@ -266,6 +286,35 @@ fn match_images(
             (Some(query), Some(outcome), _) => out.outcome(&name, query, outcome)?,
             (_, _, Err(message)) => out.error(&name, message)?,
             _ => out.error(&name, "internal error: no outcome for this image")?,
+        }
+    }
+    out.flush()
+}
+
+/// Matches a chunk of images' robust hashes as one batch.
+fn match_robust_images(
+    pool: &rayon::ThreadPool,
+    matcher: &Matcher,
+    results: Vec<HashedFile>,
+    out: &mut MatchWriter<'_>,
+) -> ControlFlow<Stop> {
+    let uploads: Vec<&RobustHashes> = results
+        .iter()
+        .filter_map(|file| match &file.result {
+            Ok(Hashes::Robust(robust)) => Some(&**robust),
+            _ => None,
+        })
+        .collect();
+    let mut outcomes = pool.install(|| match_robust(matcher, uploads)).into_iter();
+    for file in &results {
+        let name = QueryName::path(&file.path);
+        match &file.result {
+            Ok(Hashes::Robust(robust)) => match outcomes.next() {
+                Some(outcome) => out.robust_outcome(&name, robust, &outcome)?,
+                None => out.error(&name, "internal error: no outcome for this image")?,
+            },
+            Ok(_) => out.error(&name, "internal error: no robust hashes for this image")?,
+            Err(message) => out.error(&name, message)?,
         }
     }
     out.flush()
@@ -304,6 +353,7 @@ struct MatchWriter<'m> {
     out: BufWriter<io::StdoutLock<'static>>,
     json: bool,
     dihedral: bool,
+    robust: bool,
     matcher: &'m Matcher,
     matched: bool,
     failed: bool,
@@ -321,6 +371,8 @@ enum JsonLine<'a> {
         distance: u32,
         threshold: u32,
         orientation: Dihedral,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        variant: Option<String>,
         list: &'a str,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         list_escaped: bool,
@@ -355,11 +407,48 @@ impl MatchWriter<'_> {
             QueryOutcome::Matched(matches) => {
                 self.matched |= !matches.is_empty();
                 for found in matches {
-                    self.write_match(name, query_hash, query.quality, found)?;
+                    self.write_match(name, query_hash, query.quality, found, None)?;
                 }
                 ControlFlow::Continue(())
             }
-            QueryOutcome::LowQuality(quality) => {
+            QueryOutcome::LowQuality(quality) => self.low_quality(name, query_hash, *quality),
+        }
+    }
+
+    fn robust_outcome(
+        &mut self,
+        name: &QueryName<'_>,
+        robust: &RobustHashes,
+        outcome: &RobustOutcome,
+    ) -> ControlFlow<Stop> {
+        let query_hash = robust.plain.hashes[0];
+        match outcome {
+            RobustOutcome::Matched(matches) => {
+                self.matched |= !matches.is_empty();
+                for found in matches {
+                    let plain = Match {
+                        list: found.list,
+                        entry: found.entry,
+                        distance: found.distance,
+                        orientation: found.orientation,
+                    };
+                    let quality = Some(robust.gate_quality());
+                    self.write_match(name, query_hash, quality, &plain, Some(found.variant))?;
+                }
+                ControlFlow::Continue(())
+            }
+            RobustOutcome::LowQuality(quality) => self.low_quality(name, query_hash, *quality),
+        }
+    }
+
+    fn low_quality(
+        &mut self,
+        name: &QueryName<'_>,
+        query_hash: Hash256,
+        quality: u8,
+    ) -> ControlFlow<Stop> {
+        {
+            {
                 self.flush()?;
                 report_error(&format!(
                     "{}: quality {quality} is under {MIN_QUALITY}: too featureless to \
@@ -373,7 +462,7 @@ impl MatchWriter<'_> {
                     query: &name.json,
                     query_escaped: name.escaped,
                     query_hash,
-                    quality: *quality,
+                    quality,
                     reason: format!("quality under {MIN_QUALITY}"),
                 };
                 self.write(|out| write_json(out, &line))
@@ -387,6 +476,7 @@ impl MatchWriter<'_> {
         query_hash: Hash256,
         quality: Option<u8>,
         found: &Match,
+        variant: Option<Variant>,
     ) -> ControlFlow<Stop> {
         let Some(list) = self.matcher.list(found.list) else {
             return ControlFlow::Continue(());
@@ -407,6 +497,7 @@ impl MatchWriter<'_> {
                     distance: found.distance,
                     threshold,
                     orientation: found.orientation,
+                    variant: variant.map(|v| v.to_string()),
                     list: &list_name.json,
                     list_escaped: list_name.escaped,
                     id: entry.id.to_string(),
@@ -417,7 +508,13 @@ impl MatchWriter<'_> {
                 let (query, distance) = (&name.field, found.distance);
                 let (list, id) = (&list_name.field, entry.id.to_string());
                 let id = csv_field(&id);
-                if dihedral {
+                if let Some(variant) = variant {
+                    let orientation = found.orientation.name();
+                    writeln!(
+                        out,
+                        "{query},{distance},{orientation},{variant},{list},{id}"
+                    )
+                } else if dihedral {
                     let orientation = found.orientation.name();
                     writeln!(out, "{query},{distance},{orientation},{list},{id}")
                 } else {

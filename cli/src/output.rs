@@ -119,6 +119,12 @@ fn write_text(out: &mut impl Write, path: &Path, hashes: &Hashes) -> io::Result<
             }
             writeln!(out, "{},{path}", all.quality)
         }
+        Hashes::Robust(robust) => {
+            for (variant, pdq) in robust.all() {
+                writeln!(out, "{},{},{path},{variant}", pdq.hash, pdq.quality)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -300,6 +306,23 @@ struct JsonHashes {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// The engine's shape (the `serde` feature): keys in the reference's orientation order.
     dihedral: Option<DihedralHashes>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    robust: Option<JsonRobust>,
+}
+
+/// The robust variants of `vigil hash --variants`.
+#[derive(Serialize)]
+struct JsonRobust {
+    gate_quality: u8,
+    regions: Vec<vigil::robust::ContentRegion>,
+    variants: Vec<JsonVariant>,
+}
+
+#[derive(Serialize)]
+struct JsonVariant {
+    variant: String,
+    #[serde(flatten)]
+    pdq: PdqHash,
 }
 
 impl JsonHashes {
@@ -313,6 +336,22 @@ impl JsonHashes {
             dihedral: match hashes {
                 Hashes::Single(_) => None,
                 Hashes::Dihedral(all) => Some(**all),
+                Hashes::Robust(robust) => Some(robust.plain),
+            },
+            robust: match hashes {
+                Hashes::Robust(robust) => Some(JsonRobust {
+                    gate_quality: robust.gate_quality(),
+                    regions: robust.regions.clone(),
+                    variants: robust
+                        .variants
+                        .iter()
+                        .map(|(variant, pdq)| JsonVariant {
+                            variant: variant.to_string(),
+                            pdq: *pdq,
+                        })
+                        .collect(),
+                }),
+                _ => None,
             },
         }
     }

@@ -233,6 +233,9 @@ impl PipelineRun {
                     (item.path, Some((vec![Hash(pdq.hash)], pdq.quality)), None)
                 }
                 Ok(FileHashes::Dihedral(all)) => (item.path, Some(hashed(&all, true)), None),
+                Ok(FileHashes::Robust(robust)) => {
+                    (item.path, Some(hashed(&robust.plain, true)), None)
+                }
                 Err(message) => (item.path, None, Some(message)),
             }));
             ControlFlow::Continue(())

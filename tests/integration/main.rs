@@ -4,4 +4,5 @@ mod concurrency;
 mod golden;
 mod gpu;
 mod reference;
+mod robust;
 mod video;

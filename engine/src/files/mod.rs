@@ -43,6 +43,7 @@ use rayon::prelude::*;
 
 use crate::decode::{DecodeOptions, DecodedImage};
 use crate::matcher::Query;
+use crate::robust::{self, RobustHashes, RobustOptions};
 use crate::{BatchHasher, DihedralHashes, PdqHash};
 pub use progress::Progress;
 pub use source::ImageSource;
@@ -69,6 +70,8 @@ pub struct FileHashOptions {
     pub memory_budget: u64,
     /// Read the path `-` as one image on standard input.
     pub stdin_dash: bool,
+    /// Hash every image's robust variants too ([`FileHashes::Robust`], [`crate::robust`]).
+    pub robust: Option<RobustOptions>,
 }
 
 impl Default for FileHashOptions {
@@ -78,6 +81,7 @@ impl Default for FileHashOptions {
             dihedral: false,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             stdin_dash: false,
+            robust: None,
         }
     }
 }
@@ -86,7 +90,8 @@ option_setters!(FileHashOptions {
     decode: DecodeOptions,
     dihedral: bool,
     memory_budget: u64,
-    stdin_dash: bool
+    stdin_dash: bool,
+    robust: Option<RobustOptions>
 });
 
 /// The hashes computed for one file.
@@ -96,6 +101,8 @@ pub enum FileHashes {
     Single(PdqHash),
     /// All eight orientations and the quality.
     Dihedral(Box<DihedralHashes>),
+    /// The eight orientations and every robust variant ([`FileHashOptions::robust`]).
+    Robust(Box<RobustHashes>),
 }
 
 impl FileHashes {
@@ -105,6 +112,7 @@ impl FileHashes {
         match self {
             FileHashes::Single(pdq) => Query::original(*pdq),
             FileHashes::Dihedral(all) => Query::dihedral(all),
+            FileHashes::Robust(robust) => Query::dihedral(&robust.plain),
         }
     }
 
@@ -113,6 +121,7 @@ impl FileHashes {
         match self {
             FileHashes::Single(pdq) => *pdq,
             FileHashes::Dihedral(all) => all.original(),
+            FileHashes::Robust(robust) => robust.plain.original(),
         }
     }
 }
@@ -227,7 +236,7 @@ fn hash_pending<B>(
                 })
                 .collect()
         });
-        each(hash_decoded(pool, hasher, decoded, options.dihedral))?;
+        each(hash_decoded(pool, hasher, decoded, options))?;
     }
 }
 
@@ -259,7 +268,7 @@ fn hash_decoded(
     pool: &rayon::ThreadPool,
     hasher: &BatchHasher,
     decoded: Vec<Decoded>,
-    dihedral: bool,
+    options: &FileHashOptions,
 ) -> Vec<HashedFile> {
     let frames: Vec<Result<crate::Frame<'_>, String>> = decoded
         .iter()
@@ -275,8 +284,25 @@ fn hash_decoded(
         .iter()
         .filter_map(|frame| frame.as_ref().ok().copied())
         .collect();
+    // The chunk is one batch: its images, and with robust variants every variant of each too.
     let mut hashed = pool
-        .install(|| hasher.hash_dihedral_batch(&batch))
+        .install(|| match &options.robust {
+            Some(robust) => robust::hash_robust_batch(hasher, &batch, robust)
+                .into_iter()
+                .map(|hashes| FileHashes::Robust(Box::new(hashes)))
+                .collect::<Vec<_>>(),
+            None => hasher
+                .hash_dihedral_batch(&batch)
+                .into_iter()
+                .map(|all| {
+                    if options.dihedral {
+                        FileHashes::Dihedral(Box::new(all))
+                    } else {
+                        FileHashes::Single(all.original())
+                    }
+                })
+                .collect(),
+        })
         .into_iter();
     decoded
         .iter()
@@ -287,16 +313,9 @@ fn hash_decoded(
                     .next()
                     .ok_or_else(|| "hashing produced no result".to_owned())
             });
-            let result = hashes.map(|all| {
-                if dihedral {
-                    FileHashes::Dihedral(Box::new(all))
-                } else {
-                    FileHashes::Single(all.original())
-                }
-            });
             HashedFile {
                 path: input.name.clone(),
-                result,
+                result: hashes,
                 bytes: input.bytes,
             }
         })

@@ -44,9 +44,13 @@ impl RobustOutcome {
 
 /// Matches each upload's hashes against every list of `matcher`, all uploads' hashes in one
 /// batch; one outcome per upload.
-pub fn match_robust(matcher: &Matcher, uploads: &[RobustHashes]) -> Vec<RobustOutcome> {
+pub fn match_robust<'a>(
+    matcher: &Matcher,
+    uploads: impl IntoIterator<Item = &'a RobustHashes>,
+) -> Vec<RobustOutcome> {
+    let uploads: Vec<&RobustHashes> = uploads.into_iter().collect();
     let mut queries = Vec::new();
-    for upload in uploads {
+    for upload in &uploads {
         let quality = Some(upload.gate_quality());
         queries.push(Query {
             hashes: QueryHashes::Dihedral(upload.plain.hashes),
