@@ -221,7 +221,7 @@ mod fidelity {
             let grid = luma_grid::LumaGrid::of(&frame);
             let placement = resample::Placement::rectangle(0, 0, grid.width, grid.height)
                 .sampling_like_pdq(&grid);
-            let pixels = resample::resample(&grid, &placement);
+            let pixels = resample::resample(&grid.smoothed(), &placement);
             let variant = crate::hash(&Frame::packed(&pixels, 64, 64, PixelFormat::Luma8).unwrap());
             let d = plain.hash.distance(&variant.hash);
             total += d;
@@ -234,5 +234,64 @@ mod fidelity {
             );
         }
         eprintln!("mean {}", total as f64 / n as f64);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    #[test]
+    #[ignore = "timing on VIGIL_IMAGE"]
+    fn time_the_steps() {
+        let path = std::env::var("VIGIL_IMAGE").unwrap();
+        let image = crate::decode::decode_file(path.as_ref(), &Default::default()).unwrap();
+        let frame = image.frame().unwrap();
+        let n = 50;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(luma_grid::LumaGrid::of(&frame));
+        }
+        eprintln!("grid {:?}", t.elapsed() / n);
+        let grid = luma_grid::LumaGrid::of(&frame);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(content_region::content_regions(&grid));
+        }
+        eprintln!("regions {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut plan = None;
+        for _ in 0..n {
+            plan = Some(variants::plan(&grid, &RobustOptions::default()));
+        }
+        eprintln!(
+            "plan {:?} ({} frames)",
+            t.elapsed() / n,
+            plan.as_ref().unwrap().frames.len()
+        );
+        let frames: Vec<Frame<'_>> = plan
+            .as_ref()
+            .unwrap()
+            .frames
+            .iter()
+            .map(|(_, p)| variant_frame(p, 64))
+            .collect();
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(frames.iter().map(crate::cpu::hash_dihedral).count());
+        }
+        eprintln!("hash variants {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(crate::cpu::hash_dihedral(&frame));
+        }
+        eprintln!("plain hash {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(
+                crate::decode::decode_file(path.as_ref(), &Default::default()).unwrap(),
+            );
+        }
+        eprintln!("decode {:?}", t.elapsed() / 20);
     }
 }

@@ -87,6 +87,7 @@ pub(crate) struct VariantPlan {
 const MIN_CONTRAST_LEVELS: u32 = 24;
 
 pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
+    let smoothed = grid.smoothed();
     let whole = Placement::rectangle(0, 0, grid.width, grid.height);
     let mut frames = Vec::new();
     let mut variant =
@@ -101,7 +102,7 @@ pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
                     degrees,
                     scale_permille,
                 },
-                resample(grid, &shown),
+                resample(&smoothed, &shown),
             ));
         };
     for &degrees in &options.rotations {
@@ -132,7 +133,7 @@ pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
     }
     let contrast_normalised = options
         .contrast_normalised_quality
-        .then(|| stretch_contrast(&resample(grid, &whole.sampling_like_pdq(grid))))
+        .then(|| stretch_contrast(&resample(&smoothed, &whole.sampling_like_pdq(grid))))
         .flatten();
     let regions = found.iter().map(|region| to_pixels(region, grid)).collect();
     VariantPlan {
