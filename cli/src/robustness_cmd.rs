@@ -277,10 +277,10 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
             }
         })
         .collect();
-    let decoded: Vec<Option<(PathBuf, RgbImage)>> = paths
+    let decoded: Vec<Option<RgbImage>> = paths
         .par_iter()
         .map(|path| match decode_file(path, &DecodeOptions::default()) {
-            Ok(image) => Some((path.clone(), fit(to_rgb(&image), args.max_side))),
+            Ok(image) => Some(fit(to_rgb(&image), args.max_side)),
             Err(error) => {
                 report_error(&format!("{}: {error}", path.display()));
                 None
@@ -289,7 +289,7 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
         .collect();
     let mut photos: Vec<Photo> = Vec::new();
     for entry in decoded {
-        let Some((_path, pixels)) = entry else {
+        let Some(pixels) = entry else {
             report.unreadable += 1;
             continue;
         };
@@ -312,9 +312,6 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
             // A turned or flipped copy of an earlier photo is not a distinct photo either.
             report.near_duplicates_left_out += 1;
         } else if args.limit == 0 || photos.len() < args.limit {
-            if std::env::var("VIGIL_ROBUSTNESS_DEBUG").is_ok() {
-                eprintln!("photo {}: {}", photos.len(), _path.display());
-            }
             photos.push(Photo {
                 pixels,
                 hash: pdq.hash,
@@ -362,16 +359,6 @@ fn judge(hashes: &RobustHashes, own: usize, known: &[Hash256], threshold: u32) -
             .chain(hashes.variants.iter().map(|(_, pdq)| pdq.hash))
     };
     let robust = nearest(&mut all(), &known[own]);
-    if std::env::var("VIGIL_ROBUSTNESS_DEBUG").is_ok() {
-        let best = hashes
-            .all()
-            .min_by_key(|(_, pdq)| pdq.hash.distance(&known[own]))
-            .map(|(v, pdq)| (v.to_string(), pdq.hash.distance(&known[own])));
-        eprintln!(
-            "photo {own}: regions {:?} best {best:?} q {} cq {:?}",
-            hashes.regions, hashes.plain.quality, hashes.contrast_quality
-        );
-    }
     let mut false_matches = 0;
     let mut nearest_other = 256;
     let mut other_distances = (0.0, 0.0, 0);
