@@ -170,6 +170,9 @@ impl HashingArgs {
 /// Runs `vigil hash`. `Err` is a failure that stops everything (no thread pool, stdout unwritable),
 /// reported by the caller; a failing file is reported here and only changes the outcome.
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
+    if args.robust.changed() && !args.variants {
+        return Err("the variant options (--rotations, --zooms, ...) need --variants".to_owned());
+    }
     let pool = args.hashing.pool()?;
     let hasher = args.hashing.hasher()?;
     let options = args

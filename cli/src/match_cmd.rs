@@ -30,6 +30,8 @@ Output:
       QUERY,DISTANCE,LIST,ID
   with --dihedral:
       QUERY,DISTANCE,ORIENTATION,LIST,ID
+  with --robust (one line per list entry, for the image's nearest hash):
+      QUERY,DISTANCE,ORIENTATION,VARIANT,LIST,ID
   QUERY is the image path, or with --hashes the query's id in its list (line number, id column,
   or frame). LIST is the list file as given; ID the entry's id in it (line number, id column,
   the id after HASH,QUALITY, or vPDQ frame). ORIENTATION is the query's orientation that matched
@@ -44,6 +46,9 @@ Output:
       {\"type\":\"skipped\",\"query\":\"b.jpg\",\"query_hash\":\"...\",\"quality\":12,
        \"reason\":\"quality under 50\"}
       {\"type\":\"error\",\"query\":\"c.jpg\",\"error\":\"...\"}
+  With --robust a match also has \"variant\" (plain, region0, turn-3, zoom1050, ...: what
+  found it; see README.md) and \"quality\" is the gate quality (the larger of PDQ's and the
+  contrast-normalised one).
   \"quality\" is null for a query hash without one; \"hash\" is the list entry's. A query
   path that is not UTF-8 is escaped (`\\\\`, `\\xFF`) and flagged \"query_escaped\":true.
 
@@ -167,6 +172,9 @@ fn parse_list_arg(arg: &str) -> Result<ListArg, String> {
 /// Runs `vigil match`. `Err` is a failure that stops everything (a list that cannot be used,
 /// stdout unwritable); a failing image is reported here and only changes the outcome.
 pub fn run(args: &MatchArgs) -> Result<Outcome, String> {
+    if args.variants.changed() && !args.robust {
+        return Err("the variant options (--rotations, --zooms, ...) need --robust".to_owned());
+    }
     let pool = args.hashing.pool()?;
     let matcher = pool.install(|| load_lists(args))?;
     let mut out = MatchWriter {

@@ -125,6 +125,11 @@ fn write_text(out: &mut impl Write, path: &Path, hashes: &Hashes) -> io::Result<
             }
             Ok(())
         }
+        // Hashes of a kind this version does not print: the plain hash.
+        other => {
+            let pdq = other.original();
+            writeln!(out, "{},{},{path}", pdq.hash, pdq.quality)
+        }
     }
 }
 
@@ -337,6 +342,7 @@ impl JsonHashes {
                 Hashes::Single(_) => None,
                 Hashes::Dihedral(all) => Some(**all),
                 Hashes::Robust(robust) => Some(robust.plain),
+                _ => None,
             },
             robust: match hashes {
                 Hashes::Robust(robust) => Some(JsonRobust {

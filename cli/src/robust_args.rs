@@ -3,12 +3,13 @@
 
 use clap::Args;
 use vigil::robust::RobustOptions;
+use vigil::robust::resample::MAX_ROTATION_DEGREES;
 
 /// Which variants a robust query hashes (defaults: the library's).
 #[derive(Clone, Debug, Args)]
 pub struct RobustArgs {
     /// Turns of the whole upload, in degrees, each tried both ways (at most 15; `none` for none).
-    #[arg(long, value_name = "DEGREES", default_value = "1,2,3,4,5", value_parser = parse_numbers::<u8>)]
+    #[arg(long, value_name = "DEGREES", default_value = "1,2,3,4,5", value_parser = parse_rotations)]
     pub rotations: Numbers<u8>,
 
     /// Zooms of the whole upload, in permille of its sides (1050 zooms out by 5%, finding a
@@ -52,7 +53,23 @@ fn parse_numbers<T: std::str::FromStr + Clone + Send + Sync + 'static>(
         .map(Numbers)
 }
 
+fn parse_rotations(value: &str) -> Result<Numbers<u8>, String> {
+    let numbers = parse_numbers::<u8>(value)?;
+    match numbers.0.iter().find(|&&d| d > MAX_ROTATION_DEGREES) {
+        Some(d) => Err(format!(
+            "turns go up to {MAX_ROTATION_DEGREES} degrees; got {d}"
+        )),
+        None => Ok(numbers),
+    }
+}
+
 impl RobustArgs {
+    /// Whether any variant flag differs from its default: the commands refuse such flags
+    /// without the option that uses them.
+    pub fn changed(&self) -> bool {
+        self.options() != RobustOptions::default()
+    }
+
     /// The library's options for these flags.
     pub fn options(&self) -> RobustOptions {
         RobustOptions::default()

@@ -51,7 +51,8 @@ pub struct RobustnessArgs {
     pub limit: usize,
 
     /// Photos are scaled to fit this many pixels on their long side first.
-    #[arg(long, value_name = "PIXELS", default_value_t = 1024)]
+    #[arg(long, value_name = "PIXELS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(i64::from(MIN_SIDE)..=16384))]
     pub max_side: u32,
 
     /// Photos within this many bits of an earlier one, in any orientation, are near-duplicates
@@ -80,6 +81,10 @@ pub struct RobustnessArgs {
     #[command(flatten)]
     pub robust: RobustArgs,
 }
+
+/// Photos under this many pixels on a side (after scaling) are left out: the edits draw text
+/// and borders in proportion to the photo and need room.
+const MIN_SIDE: u32 = 64;
 
 /// One photo: its pixels and its hash (the list entry).
 struct Photo {
@@ -130,6 +135,7 @@ struct Report {
     photos: usize,
     near_duplicates_left_out: usize,
     low_quality_left_out: usize,
+    too_small_left_out: usize,
     unreadable: usize,
     threshold: u32,
     mean_hashes_per_robust_query: f64,
@@ -257,6 +263,7 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
         photos: 0,
         near_duplicates_left_out: 0,
         low_quality_left_out: 0,
+        too_small_left_out: 0,
         unreadable: 0,
         threshold: args.threshold,
         mean_hashes_per_robust_query: 0.0,
@@ -302,7 +309,9 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
         .map_err(|e| e.to_string())?;
         let all = vigil::hash_dihedral(&frame);
         let pdq = all.original();
-        if pdq.quality < MIN_QUALITY {
+        if pixels.width().min(pixels.height()) < MIN_SIDE {
+            report.too_small_left_out += 1;
+        } else if pdq.quality < MIN_QUALITY {
             report.low_quality_left_out += 1;
         } else if photos.iter().any(|photo| {
             all.hashes
@@ -417,10 +426,11 @@ fn print_report(report: &Report, json: bool) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{} distinct photos ({} near-duplicates, {} under quality {MIN_QUALITY}, {} unreadable left out); threshold {}",
+        "{} distinct photos ({} near-duplicates, {} under quality {MIN_QUALITY}, {} under {MIN_SIDE} px, {} unreadable left out); threshold {}",
         report.photos,
         report.near_duplicates_left_out,
         report.low_quality_left_out,
+        report.too_small_left_out,
         report.unreadable,
         report.threshold
     )?;

@@ -155,3 +155,23 @@ fn robustness_on_reference_photos() {
         }
     }
 }
+
+#[test]
+fn variant_options_need_the_option_that_uses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photo, _) = photo_and_letterboxed(dir.path());
+    let out = vigil(&["hash", "--rotations", "2", path_str(&photo)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("need --variants"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = vigil(&["hash", "--variants", "--rotations", "40", path_str(&photo)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("up to 15 degrees"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -236,6 +236,10 @@ impl PipelineRun {
                 Ok(FileHashes::Robust(robust)) => {
                     (item.path, Some(hashed(&robust.plain, true)), None)
                 }
+                Ok(other) => {
+                    let pdq = other.original();
+                    (item.path, Some((vec![Hash(pdq.hash)], pdq.quality)), None)
+                }
                 Err(message) => (item.path, None, Some(message)),
             }));
             ControlFlow::Continue(())

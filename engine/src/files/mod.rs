@@ -96,6 +96,7 @@ option_setters!(FileHashOptions {
 
 /// The hashes computed for one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileHashes {
     /// The ordinary PDQ hash and quality.
     Single(PdqHash),
@@ -107,12 +108,17 @@ pub enum FileHashes {
 
 impl FileHashes {
     /// The query that matches these hashes: the original orientation, or all eight when the
-    /// dihedral hashes were computed.
+    /// dihedral hashes were computed. For [`FileHashes::Robust`], the eight orientations gated
+    /// on [`RobustHashes::gate_quality`]; the variants are matched by
+    /// [`robust::match_robust`].
     pub fn query(&self) -> Query {
         match self {
             FileHashes::Single(pdq) => Query::original(*pdq),
             FileHashes::Dihedral(all) => Query::dihedral(all),
-            FileHashes::Robust(robust) => Query::dihedral(&robust.plain),
+            FileHashes::Robust(robust) => Query {
+                quality: Some(robust.gate_quality()),
+                ..Query::dihedral(&robust.plain)
+            },
         }
     }
 

@@ -167,6 +167,16 @@ impl Span {
         }
     }
 
+    /// How far this side already is from `whole`'s.
+    fn inset(&self, side: Side, whole: &Span) -> u32 {
+        match side {
+            Side::Top => self.y0 - whole.y0,
+            Side::Bottom => whole.y1 - self.y1,
+            Side::Left => self.x0 - whole.x0,
+            Side::Right => whole.x1 - self.x1,
+        }
+    }
+
     fn extent(&self, side: Side) -> u32 {
         match side {
             Side::Top | Side::Bottom => self.y1 - self.y0,
@@ -221,7 +231,8 @@ fn trim_sides(
                     trimmed = past_last_flat.unwrap_or(i + 1 - run);
                     break;
                 }
-                if i > limit {
+                // The limit counts from the grid's edge, over both rounds.
+                if span.inset(side, &whole) + i > limit {
                     break;
                 }
             }

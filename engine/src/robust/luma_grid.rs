@@ -65,8 +65,11 @@ impl LumaGrid {
         }
     }
 
-    /// A grid from cells already computed (tests, tools).
+    /// A grid from cells already computed (tests, tools). Panics unless both sides are at least
+    /// 1 and there is one cell per position.
+    #[doc(hidden)]
     pub fn from_cells(width: u32, height: u32, cells: Vec<u16>) -> LumaGrid {
+        assert!(width > 0 && height > 0, "a grid has at least one cell");
         assert_eq!(
             cells.len(),
             width as usize * height as usize,

@@ -56,9 +56,12 @@ pub fn match_robust<'a>(
             hashes: QueryHashes::Dihedral(upload.plain.hashes),
             quality,
         });
+        // A variant is gated on its own quality (a flat region is as featureless as a flat
+        // upload), raised by as much as the contrast-normalised gate raised the upload's.
+        let boost = upload.gate_quality() - upload.plain.quality;
         queries.extend(upload.variants.iter().map(|(_, pdq)| Query {
             hashes: QueryHashes::Original(pdq.hash),
-            quality,
+            quality: Some(pdq.quality.saturating_add(boost).min(100)),
         }));
     }
     let mut outcomes = matcher.match_queries(&queries).into_iter();
@@ -81,7 +84,10 @@ pub fn match_robust<'a>(
                         };
                         (rank, robust)
                     })),
-                    QueryOutcome::LowQuality(quality) => low_quality = Some(quality),
+                    // Only the upload itself decides that it is too featureless; a featureless
+                    // variant is just not matched.
+                    QueryOutcome::LowQuality(quality) if rank == 0 => low_quality = Some(quality),
+                    QueryOutcome::LowQuality(_) => {}
                 }
             }
             if let Some(quality) = low_quality {

@@ -12,7 +12,8 @@
 //! 4. hashes the upload itself and every variant frame as **one batch** on the
 //!    [`BatchHasher`] (the GPU when it has one, the CPU otherwise: the same bits);
 //! 5. matches all of an upload's hashes as one query ([`match_robust`]): one match per list
-//!    entry, the nearest, naming the variant that found it.
+//!    entry, the nearest, naming the variant that found it. A variant whose own quality is under
+//!    the floor (a flat region) is not matched.
 //!
 //! The plain hash (and its eight orientations) is always part of the query, so a robust query
 //! matches everything the plain one does. Every step that decides a pixel of a variant is integer
@@ -293,5 +294,47 @@ mod timing {
             );
         }
         eprintln!("decode {:?}", t.elapsed() / 20);
+    }
+}
+
+#[cfg(test)]
+mod odd_frames {
+    use super::*;
+
+    /// Tiny, very wide, very tall and planar frames plan and hash without a panic, and a frame
+    /// too small to hash gets quality 0 throughout.
+    #[test]
+    fn every_shape_and_format_is_planned_and_hashed() {
+        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        let shapes = [
+            (1, 1),
+            (2, 7),
+            (5, 5),
+            (16384, 1),
+            (1, 16384),
+            (3, 200),
+            (300, 2),
+        ];
+        for (w, h) in shapes {
+            for format in PixelFormat::ALL {
+                let bytes = vec![77u8; (w * h) as usize * format.bytes_per_pixel() * 2];
+                let frame = Frame::packed(&bytes, w, h, format).unwrap();
+                let hashes = &hash_robust_batch(&hasher, &[frame], &RobustOptions::default())[0];
+                assert!(hashes.variants.len() >= 12, "{w}x{h} {format:?}");
+                if w < 5 || h < 5 {
+                    assert_eq!(hashes.plain.quality, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn turns_past_the_table_are_clamped() {
+        let grid = luma_grid::LumaGrid::from_cells(8, 8, (0..64).map(|i| i * 900).collect());
+        let mut placement = resample::Placement::rectangle(0, 0, 8, 8);
+        placement.degrees = 100;
+        let far = resample::resample(&grid, &placement);
+        placement.degrees = 15;
+        assert_eq!(far, resample::resample(&grid, &placement));
     }
 }

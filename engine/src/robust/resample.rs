@@ -132,8 +132,10 @@ impl Placement {
 /// the wallpapers).
 pub fn resample(grid: &LumaGrid, placement: &Placement) -> Vec<u8> {
     let samples = SAMPLES;
-    let (cos, sin) = COS_SIN[placement.degrees.unsigned_abs() as usize];
-    let sin = if placement.degrees < 0 { -sin } else { sin };
+    let max = MAX_ROTATION_DEGREES as i8;
+    let degrees = placement.degrees.clamp(-max, max);
+    let (cos, sin) = COS_SIN[degrees.unsigned_abs() as usize];
+    let sin = if degrees < 0 { -sin } else { sin };
     // Grid step per sample along the output's u (right) and v (down) axes.
     let step_u = placement.width / samples;
     let step_v = placement.height / samples;
