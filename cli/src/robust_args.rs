@@ -9,21 +9,21 @@ use vigil::robust::resample::MAX_ROTATION_DEGREES;
 #[derive(Clone, Debug, Args)]
 pub struct RobustArgs {
     /// Turns of the whole upload, in degrees, each tried both ways (at most 15; `none` for none).
-    #[arg(long, value_name = "DEGREES", default_value = "1,2,3,4,5", value_parser = parse_rotations)]
+    #[arg(long, value_name = "DEGREES", default_value_t = Numbers(RobustOptions::default().rotations), value_parser = parse_rotations)]
     pub rotations: Numbers<u8>,
 
     /// Zooms of the whole upload, in permille of its sides (1050 zooms out by 5%, finding a
     /// picture that was cropped by about 2.5% a side; `none` for none).
-    #[arg(long, value_name = "PERMILLE", default_value = "1025,1050", value_parser = parse_numbers::<u16>)]
+    #[arg(long, value_name = "PERMILLE", default_value_t = Numbers(RobustOptions::default().zooms), value_parser = parse_numbers::<u16>)]
     pub zooms: Numbers<u16>,
 
     /// Zooms of each content region besides the region itself, in permille (`none` for none).
-    #[arg(long, value_name = "PERMILLE", default_value = "1025", value_parser = parse_numbers::<u16>)]
+    #[arg(long, value_name = "PERMILLE", default_value_t = Numbers(RobustOptions::default().region_zooms), value_parser = parse_numbers::<u16>)]
     pub region_zooms: Numbers<u16>,
 
     /// Most content regions (inside borders, bands, canvases, blurred backgrounds) tried; 0
     /// looks for none.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = RobustOptions::default().max_regions)]
     pub max_regions: usize,
 
     /// Gate uploads on PDQ's quality alone, not on the larger of it and the quality of the
@@ -35,6 +35,17 @@ pub struct RobustArgs {
 /// A comma-separated list of numbers (its own type so clap takes the list as one value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Numbers<T>(pub Vec<T>);
+
+/// As the flag takes it (`--help` shows the library's defaults this way).
+impl<T: std::fmt::Display> std::fmt::Display for Numbers<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        let texts: Vec<String> = self.0.iter().map(T::to_string).collect();
+        f.write_str(&texts.join(","))
+    }
+}
 
 fn parse_numbers<T: std::str::FromStr + Clone + Send + Sync + 'static>(
     value: &str,

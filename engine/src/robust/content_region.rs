@@ -581,14 +581,11 @@ mod tests {
         LumaGrid::from_cells(w, h, cells)
     }
 
-    fn of_kind(grid: &LumaGrid, kind: RegionKind) -> &'static GridRegion {
-        let regions = content_regions(grid);
-        Box::leak(Box::new(
-            *regions
-                .iter()
-                .find(|r| r.kind == kind)
-                .expect("a region of the kind"),
-        ))
+    fn of_kind(grid: &LumaGrid, kind: RegionKind) -> GridRegion {
+        content_regions(grid)
+            .into_iter()
+            .find(|r| r.kind == kind)
+            .expect("a region of the kind")
     }
 
     /// The region in whole cells (rounded).
@@ -633,7 +630,7 @@ mod tests {
             }
         });
         assert_eq!(
-            rect(of_kind(&grid, RegionKind::PlainBackground)),
+            rect(&of_kind(&grid, RegionKind::PlainBackground)),
             (0, 40, 256, 200)
         );
     }
@@ -649,7 +646,7 @@ mod tests {
             }
         });
         assert_eq!(
-            rect(of_kind(&grid, RegionKind::PlainBackground)),
+            rect(&of_kind(&grid, RegionKind::PlainBackground)),
             (38, 60, 218, 210)
         );
     }
@@ -680,39 +677,5 @@ mod tests {
     fn a_picture_alone_has_no_region() {
         let grid = LumaGrid::from_cells(200, 150, picture(200, 150));
         assert!(content_regions(&grid).is_empty());
-    }
-}
-
-#[cfg(test)]
-mod profile {
-    use super::*;
-
-    #[test]
-    #[ignore = "prints the row steps of VIGIL_IMAGE"]
-    fn print_row_steps() {
-        let path = std::env::var("VIGIL_IMAGE").unwrap();
-        let image = crate::decode::decode_file(path.as_ref(), &Default::default()).unwrap();
-        let grid = LumaGrid::of(&image.frame().unwrap());
-        let (w, h) = (grid.width, grid.height);
-        let jumps: Vec<u64> = (0..h - 1)
-            .map(|y| {
-                (0..w)
-                    .map(|x| u64::from(grid.at(x, y + 1).abs_diff(grid.at(x, y))))
-                    .sum::<u64>()
-                    / u64::from(w)
-            })
-            .collect();
-        eprintln!(
-            "floor {} near {:?} far {:?}",
-            notable_floor(&jumps),
-            notable_steps(&jumps, true),
-            notable_steps(&jumps, false)
-        );
-        eprintln!("{:?}", jumps.iter().map(|j| j / 256).collect::<Vec<_>>());
-        eprintln!("{:?}", content_regions(&grid));
-        eprintln!("straight {:?} rows {:?}", straight_edge_region(&grid), {
-            let a = axis_edges(&jumps);
-            (a.near, a.far)
-        });
     }
 }

@@ -159,14 +159,13 @@ pub fn hash_robust_batch(
         .par_iter()
         .map(|frame| variants::plan(&luma_grid::LumaGrid::of(frame), options))
         .collect();
-    let side = variants::SIDE;
     let mut batch: Vec<Frame<'_>> = frames.to_vec();
     for plan in &plans {
         for (_, pixels) in &plan.frames {
-            batch.push(variant_frame(pixels, side));
+            batch.push(variant_frame(pixels));
         }
         if let Some(pixels) = &plan.contrast_normalised {
-            batch.push(variant_frame(pixels, side));
+            batch.push(variant_frame(pixels));
         }
     }
     let hashed = hasher.hash_dihedral_batch(&batch);
@@ -197,7 +196,8 @@ pub fn hash_robust_batch(
         .collect()
 }
 
-fn variant_frame(pixels: &[u8], side: u32) -> Frame<'_> {
+fn variant_frame(pixels: &[u8]) -> Frame<'_> {
+    let side = resample::VARIANT_SIDE as u32;
     Frame::packed(pixels, side, side, PixelFormat::Luma8).expect("a 64×64 grey frame is valid")
 }
 
@@ -275,7 +275,7 @@ mod timing {
             .unwrap()
             .frames
             .iter()
-            .map(|(_, p)| variant_frame(p, 64))
+            .map(|(_, p)| variant_frame(p))
             .collect();
         let t = std::time::Instant::now();
         for _ in 0..n {

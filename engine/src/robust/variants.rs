@@ -4,7 +4,7 @@
 use super::RobustOptions;
 use super::content_region::{GridRegion, RegionKind, content_regions};
 use super::luma_grid::LumaGrid;
-use super::resample::{MAX_ROTATION_DEGREES, Placement, VARIANT_SIDE, resample};
+use super::resample::{MAX_ROTATION_DEGREES, Placement, resample};
 
 /// A candidate region of the upload where the picture probably is, in the frame's pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,9 +193,6 @@ fn stretch_contrast(pixels: &[u8]) -> Option<Vec<u8>> {
             .collect(),
     )
 }
-
-/// Side of the frames in [`VariantPlan`].
-pub(crate) const SIDE: u32 = VARIANT_SIDE as u32;
 
 #[cfg(test)]
 mod tests {
