@@ -27,18 +27,34 @@ pub const SLOTS: usize = 16;
 /// entry (still exactly).
 pub const MAX_RADIUS: u32 = 63;
 
-/// Entries by value of one slot, as compressed rows: the entries whose slot value is `v` are
-/// `entries[starts[v]..starts[v + 1]]`, ascending.
+/// Entries by value of one slot, ascending within a value.
+///
+/// Lists with fewer entries than a slot has values (2^16) keep each entry's value beside it and
+/// find a value by binary search; larger lists keep compressed rows (`starts[v]..starts[v + 1]`
+/// indexes `entries`), one `u32` per value, so a lookup is two loads. The sparse form keeps a
+/// small list from paying 256 KiB a slot (and a fuzz input from paying 4 MiB of zeroing).
 #[derive(Clone, Debug)]
 struct SlotTable {
-    starts: Vec<u32>,
+    lookup: SlotLookup,
     entries: Vec<u32>,
 }
 
+#[derive(Clone, Debug)]
+enum SlotLookup {
+    /// `starts[v]..starts[v + 1]` are the entries whose value is `v`.
+    Dense { starts: Vec<u32> },
+    /// `values[i]` is the slot value of `entries[i]`; sorted.
+    Sparse { values: Vec<u16> },
+}
+
+/// Lists at least this long get dense slot tables.
+const DENSE_FROM: usize = 1 << 16;
+
 /// An exact radius-search index over 256-bit hashes by multi-index hashing.
 ///
-/// It keeps a copy of the hashes and 16 tables of one `u32` per entry: 96 bytes per entry plus
-/// 4 MiB. Entries are numbered in the order given; at most `u32::MAX` of them.
+/// It keeps a copy of the hashes and 16 tables of one `u32` per entry: 96 bytes per entry, plus
+/// 4 MiB from 65 536 entries up (smaller lists keep a `u16` value per entry and table instead,
+/// 128 bytes per entry). Entries are numbered in the order given; at most `u32::MAX` of them.
 ///
 /// ```
 /// use vigil::Hash256;
@@ -147,8 +163,16 @@ impl MihIndex {
 }
 
 impl SlotTable {
-    /// Counting sort of the entries by their value of `slot`.
     fn build(hashes: &[RowHash], slot: usize) -> SlotTable {
+        if hashes.len() >= DENSE_FROM {
+            Self::build_dense(hashes, slot)
+        } else {
+            Self::build_sparse(hashes, slot)
+        }
+    }
+
+    /// Counting sort of the entries by their value of `slot`.
+    fn build_dense(hashes: &[RowHash], slot: usize) -> SlotTable {
         let mut starts = vec![0u32; (1 << 16) + 1];
         for hash in hashes {
             starts[usize::from(slot_value(&hash.0, slot)) + 1] += 1;
@@ -163,13 +187,40 @@ impl SlotTable {
             entries[next[value] as usize] = entry as u32;
             next[value] += 1;
         }
-        SlotTable { starts, entries }
+        SlotTable {
+            lookup: SlotLookup::Dense { starts },
+            entries,
+        }
+    }
+
+    /// The entries sorted by (value of `slot`, entry).
+    fn build_sparse(hashes: &[RowHash], slot: usize) -> SlotTable {
+        let mut pairs: Vec<(u16, u32)> = hashes
+            .iter()
+            .enumerate()
+            .map(|(entry, hash)| (slot_value(&hash.0, slot), entry as u32))
+            .collect();
+        pairs.sort_unstable();
+        let (values, entries) = pairs.into_iter().unzip();
+        SlotTable {
+            lookup: SlotLookup::Sparse { values },
+            entries,
+        }
     }
 
     #[inline]
     fn bucket(&self, value: u16) -> &[u32] {
-        let v = usize::from(value);
-        &self.entries[self.starts[v] as usize..self.starts[v + 1] as usize]
+        let range = match &self.lookup {
+            SlotLookup::Dense { starts } => {
+                let v = usize::from(value);
+                starts[v] as usize..starts[v + 1] as usize
+            }
+            SlotLookup::Sparse { values } => {
+                let start = values.partition_point(|&v| v < value);
+                start..start + values[start..].partition_point(|&v| v == value)
+            }
+        };
+        &self.entries[range]
     }
 }
 
@@ -207,6 +258,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn sparse_and_dense_tables_hold_the_same_buckets() {
+        let mut rng = TestRng::new(14);
+        // Clustered, so buckets of several entries occur, and a few degenerate hashes.
+        let mut hashes = rng.clustered(30, 40, 8);
+        hashes.extend([
+            Hash256::ZERO,
+            Hash256::ZERO,
+            Hash256::from_bytes([0xff; 32]),
+        ]);
+        let rows: Vec<RowHash> = hashes.iter().map(|h| RowHash(hash_words(h))).collect();
+        for slot in 0..SLOTS {
+            let dense = SlotTable::build_dense(&rows, slot);
+            let sparse = SlotTable::build_sparse(&rows, slot);
+            for value in 0..=u16::MAX {
+                assert_eq!(
+                    dense.bucket(value),
+                    sparse.bucket(value),
+                    "slot {slot} {value:#x}"
+                );
+            }
+            assert_eq!(dense.entries.len(), rows.len());
+        }
+    }
+
     fn assert_same_as_flat(hashes: &[Hash256], queries: &[Hash256], radii: &[u32]) {
         let flat = FlatIndex::new(hashes);
         let mih = MihIndex::new(hashes).unwrap();
@@ -238,6 +314,19 @@ mod tests {
                 .collect();
             assert_same_as_flat(&hashes, &queries, &RADII);
         }
+    }
+
+    #[test]
+    fn a_list_with_dense_tables_equals_flat() {
+        let mut rng = TestRng::new(15);
+        let hashes = rng.hashes(DENSE_FROM);
+        let queries: Vec<Hash256> = (0..12)
+            .map(|i| {
+                let near = rng.pick(&hashes);
+                rng.flip(&near, i * 6)
+            })
+            .collect();
+        assert_same_as_flat(&hashes, &queries, &[0, 31, 47, 63]);
     }
 
     #[test]
