@@ -82,7 +82,8 @@ impl From<engine::Error> for Failure {
             Error::EmptyFrame { .. }
             | Error::FrameTooLarge { .. }
             | Error::StrideTooShort { .. }
-            | Error::BufferTooShort { .. } => VigilStatus::InvalidArgument,
+            | Error::BufferTooShort { .. }
+            | Error::CropOutside { .. } => VigilStatus::InvalidArgument,
             Error::Decode { .. } => VigilStatus::DecodeError,
             Error::GpuUnavailable(_) => VigilStatus::GpuUnavailable,
             Error::Io { .. } => VigilStatus::IoError,

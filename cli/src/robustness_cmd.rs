@@ -73,7 +73,7 @@ pub struct RobustnessArgs {
     #[arg(long, value_name = "BACKEND", default_value = "auto", value_parser = engine_value::<Backend>())]
     pub backend: Backend,
 
-    /// Also write every edited copy to this folder, as PNG (`PHOTO-EDIT.png`), to look at.
+    /// Also write every edited copy to this folder, as PNG (`NNNN-PHOTO-EDIT.png`: the photo's number and file name, characters other than letters, digits, `.`, `_` and `-` replaced by `_`), to look at.
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
 
@@ -88,6 +88,7 @@ const MIN_SIDE: u32 = 64;
 
 /// One photo: its pixels and its hash (the list entry).
 struct Photo {
+    path: PathBuf,
     pixels: RgbImage,
     hash: Hash256,
 }
@@ -128,6 +129,8 @@ struct EditReport {
     mean_bits: Recall,
     false_matches: u64,
     nearest_other: u32,
+    /// The photos whose edited copy the robust query did not find (JSON only): where to look.
+    robust_misses: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -175,7 +178,11 @@ pub fn run(args: &RobustnessArgs) -> Result<Outcome, String> {
                 .collect();
             if let Some(dir) = &args.save {
                 for (edit, copy) in args.edits.0.iter().zip(&copies) {
-                    let path = dir.join(format!("{i:04}-{}.png", edit.name));
+                    let path = dir.join(format!(
+                        "{i:04}-{}-{}.png",
+                        safe_stem(&photo.path),
+                        edit.name
+                    ));
                     if let Err(error) = copy.save(&path) {
                         report_error(&format!("{}: {error}", path.display()));
                     }
@@ -232,6 +239,12 @@ pub fn run(args: &RobustnessArgs) -> Result<Outcome, String> {
             },
             false_matches,
             nearest_other,
+            robust_misses: photos
+                .iter()
+                .zip(&of_edit)
+                .filter(|(_, t)| !t.robust.matched)
+                .map(|(photo, _)| photo.path.display().to_string())
+                .collect(),
         });
     }
     let queries = (photos.len() * args.edits.0.len()) as u64;
@@ -295,7 +308,7 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
         })
         .collect();
     let mut photos: Vec<Photo> = Vec::new();
-    for entry in decoded {
+    for (path, entry) in paths.into_iter().zip(decoded) {
         let Some(pixels) = entry else {
             report.unreadable += 1;
             continue;
@@ -322,6 +335,7 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
             report.near_duplicates_left_out += 1;
         } else if args.limit == 0 || photos.len() < args.limit {
             photos.push(Photo {
+                path,
                 pixels,
                 hash: pdq.hash,
             });
@@ -329,6 +343,20 @@ fn load_photos(args: &RobustnessArgs) -> Result<(Vec<Photo>, Report), String> {
     }
     report.photos = photos.len();
     Ok((photos, report))
+}
+
+/// The file name of `path` without its extension, in characters safe anywhere in a file name.
+fn safe_stem(path: &std::path::Path) -> String {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn to_rgb(image: &vigil::decode::DecodedImage) -> RgbImage {

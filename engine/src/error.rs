@@ -21,6 +21,19 @@ pub enum Error {
     /// The pixel buffer ends before the last row does.
     #[error("pixel buffer holds {actual} bytes, the frame needs {needed}")]
     BufferTooShort { needed: usize, actual: usize },
+    /// A crop reaches outside its frame, or is empty.
+    #[error(
+        "crop of {width}x{height} at ({x}, {y}) is empty or outside the \
+         {frame_width}x{frame_height} frame"
+    )]
+    CropOutside {
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+        frame_width: u32,
+        frame_height: u32,
+    },
     /// An image file could not be read or decoded.
     #[error("{path}: {message}")]
     Decode { path: PathBuf, message: String },

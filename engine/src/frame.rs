@@ -166,11 +166,84 @@ impl<'a> Frame<'a> {
         let start = y * self.stride;
         &self.data[start..start + self.row_bytes()]
     }
+
+    /// The rectangle of `width`×`height` pixels whose top-left corner is at (`x`, `y`), as a
+    /// frame over the same buffer (nothing is copied). Its hash is the hash of those pixels alone,
+    /// as if they had been handed over as a frame of their own. For I420 and NV12, the Y plane's
+    /// rectangle.
+    ///
+    /// ```
+    /// use vigil::{Frame, PixelFormat};
+    ///
+    /// let pixels: Vec<u8> = (0..64 * 48).map(|i| (i % 251) as u8).collect();
+    /// let frame = Frame::packed(&pixels, 64, 48, PixelFormat::Luma8)?;
+    /// let inner = frame.crop(8, 4, 32, 40)?;
+    /// assert_eq!(inner.row(0), &frame.row(4)[8..40]);
+    /// assert!(frame.crop(40, 0, 32, 10).is_err()); // 40 + 32 > 64
+    /// # Ok::<(), vigil::Error>(())
+    /// ```
+    pub fn crop(&self, x: u32, y: u32, width: u32, height: u32) -> Result<Frame<'a>> {
+        let outside = || Error::CropOutside {
+            x,
+            y,
+            width,
+            height,
+            frame_width: self.width,
+            frame_height: self.height,
+        };
+        let fits = |start: u32, len: u32, limit: u32| {
+            len > 0 && start.checked_add(len).is_some_and(|end| end <= limit)
+        };
+        if !fits(x, width, self.width) || !fits(y, height, self.height) {
+            return Err(outside());
+        }
+        let start = y as usize * self.stride + x as usize * self.format.bytes_per_pixel();
+        Frame::new(&self.data[start..], width, height, self.stride, self.format)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crop_hashes_like_a_copy_of_its_pixels() {
+        let (width, height) = (90u32, 70u32);
+        for format in PixelFormat::ALL {
+            let bpp = format.bytes_per_pixel();
+            let stride = width as usize * bpp + 5;
+            let data: Vec<u8> = (0..stride * height as usize)
+                .map(|i| ((i * 7919) % 253) as u8)
+                .collect();
+            let frame = Frame::new(&data, width, height, stride, format).unwrap();
+            let (x, y, w, h) = (13, 9, 64, 50);
+            let copy: Vec<u8> = (y..y + h)
+                .flat_map(|row| {
+                    frame.row(row as usize)[x as usize * bpp..][..w as usize * bpp].to_vec()
+                })
+                .collect();
+            let copied = Frame::packed(&copy, w, h, format).unwrap();
+            let cropped = frame.crop(x, y, w, h).unwrap();
+            assert_eq!(crate::hash(&cropped), crate::hash(&copied), "{format:?}");
+            // The whole frame is a crop of itself; empty and overhanging crops are refused.
+            assert_eq!(
+                crate::hash(&frame.crop(0, 0, width, height).unwrap()),
+                crate::hash(&frame)
+            );
+            for (x, y, w, h) in [
+                (0, 0, 0, 5),
+                (0, 0, 5, 0),
+                (27, 0, 64, 5),
+                (0, 21, 5, 50),
+                (u32::MAX, 0, 2, 2),
+            ] {
+                assert!(
+                    matches!(frame.crop(x, y, w, h), Err(Error::CropOutside { .. })),
+                    "{x} {y} {w} {h}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn bad_frames_are_errors() {

@@ -171,7 +171,7 @@ fn emit_row(cells: &mut Vec<u16>, sums: &mut [u64], cell_starts: &[usize], rows:
 
 /// Luma × 256 of each pixel of one row.
 #[inline(always)]
-fn pixel_luma(row: &[u8], format: PixelFormat, out: &mut [u32]) {
+pub(super) fn pixel_luma(row: &[u8], format: PixelFormat, out: &mut [u32]) {
     // 0.299, 0.587, 0.114 × 65536, rounded so that they sum to 65536 (grey stays grey).
     const R: u32 = 19_595;
     const G: u32 = 38_470;

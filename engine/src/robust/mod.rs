@@ -52,6 +52,7 @@
 //! ```
 
 pub mod content_region;
+mod edge_refinement;
 pub mod luma_grid;
 mod matching;
 pub mod resample;
@@ -157,15 +158,15 @@ pub fn hash_robust_batch(
 ) -> Vec<RobustHashes> {
     let plans: Vec<variants::VariantPlan> = frames
         .par_iter()
-        .map(|frame| variants::plan(&luma_grid::LumaGrid::of(frame), options))
+        .map(|frame| variants::plan(frame, &luma_grid::LumaGrid::of(frame), options))
         .collect();
     let mut batch: Vec<Frame<'_>> = frames.to_vec();
-    for plan in &plans {
+    for (plan, frame) in plans.iter().zip(frames) {
         for (_, pixels) in &plan.frames {
-            batch.push(variant_frame(pixels));
+            batch.push(variant_frame(pixels, frame));
         }
         if let Some(pixels) = &plan.contrast_normalised {
-            batch.push(variant_frame(pixels));
+            batch.push(resampled_frame(pixels));
         }
     }
     let hashed = hasher.hash_dihedral_batch(&batch);
@@ -196,7 +197,22 @@ pub fn hash_robust_batch(
         .collect()
 }
 
-fn variant_frame(pixels: &[u8]) -> Frame<'_> {
+/// The frame hashed for a variant of `upload`.
+fn variant_frame<'a>(pixels: &'a variants::VariantPixels, upload: &Frame<'a>) -> Frame<'a> {
+    match pixels {
+        variants::VariantPixels::Resampled(pixels) => resampled_frame(pixels),
+        &variants::VariantPixels::Crop {
+            x,
+            y,
+            width,
+            height,
+        } => upload
+            .crop(x, y, width, height)
+            .expect("planned crops lie inside the upload"),
+    }
+}
+
+fn resampled_frame(pixels: &[u8]) -> Frame<'_> {
     let side = resample::VARIANT_SIDE as u32;
     Frame::packed(pixels, side, side, PixelFormat::Luma8).expect("a 64×64 grey frame is valid")
 }
@@ -263,7 +279,7 @@ mod timing {
         let t = std::time::Instant::now();
         let mut plan = None;
         for _ in 0..n {
-            plan = Some(variants::plan(&grid, &RobustOptions::default()));
+            plan = Some(variants::plan(&frame, &grid, &RobustOptions::default()));
         }
         eprintln!(
             "plan {:?} ({} frames)",
@@ -275,7 +291,7 @@ mod timing {
             .unwrap()
             .frames
             .iter()
-            .map(|(_, p)| variant_frame(p))
+            .map(|(_, p)| variant_frame(p, &frame))
             .collect();
         let t = std::time::Instant::now();
         for _ in 0..n {
@@ -300,6 +316,41 @@ mod timing {
 #[cfg(test)]
 mod odd_frames {
     use super::*;
+
+    /// A picture found exactly inside its borders is hashed from its own pixels: the region's
+    /// variant is the picture's PDQ hash, bit for bit, not an approximation of it.
+    #[test]
+    fn a_padded_photo_gives_back_its_own_hash() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../golden/inputs/photo-320x240-rgb8.png");
+        let photo = crate::decode::decode_file(&path, &Default::default()).unwrap();
+        let own = crate::hash(&photo.frame().unwrap());
+        for (border, colour) in [(32u32, 0u8), (48, 128), (20, 250)] {
+            let (w, h) = (photo.width + 2 * border, photo.height + 2 * border);
+            let mut padded = vec![colour; (w * h * 3) as usize];
+            for y in 0..photo.height {
+                let from = (y * photo.width * 3) as usize;
+                let to = (((y + border) * w + border) * 3) as usize;
+                padded[to..to + (photo.width * 3) as usize]
+                    .copy_from_slice(&photo.pixels[from..from + (photo.width * 3) as usize]);
+            }
+            let frame = Frame::packed(&padded, w, h, PixelFormat::Rgb8).unwrap();
+            let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+            let hashes = &hash_robust_batch(&hasher, &[frame], &RobustOptions::default())[0];
+            let region = hashes.regions[0];
+            assert_eq!(
+                (region.x, region.y, region.width, region.height),
+                (border, border, photo.width, photo.height),
+                "border {border} of {colour}"
+            );
+            let (_, found) = hashes
+                .variants
+                .iter()
+                .find(|(variant, _)| variant.region == Some(0) && variant.scale_permille == 1000)
+                .unwrap();
+            assert_eq!(found.hash, own.hash, "border {border} of {colour}");
+        }
+    }
 
     /// Tiny, very wide, very tall and planar frames plan and hash without a panic, and a frame
     /// too small to hash gets quality 0 throughout.

@@ -3,8 +3,10 @@
 
 use super::RobustOptions;
 use super::content_region::{GridRegion, RegionKind, content_regions};
+use super::edge_refinement;
 use super::luma_grid::LumaGrid;
 use super::resample::{MAX_ROTATION_DEGREES, Placement, resample};
+use crate::frame::Frame;
 
 /// A candidate region of the upload where the picture probably is, in the frame's pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,11 +75,26 @@ impl std::fmt::Display for Variant {
     }
 }
 
+/// What is hashed for one variant.
+pub(crate) enum VariantPixels {
+    /// 64×64 grey pixels resampled from the luma grid (turns, and rectangles reaching past the
+    /// upload's edges).
+    Resampled(Vec<u8>),
+    /// A rectangle of the upload's own pixels, hashed as PDQ hashes that crop: a region found
+    /// exactly gives the picture's own hash, not an approximation of it.
+    Crop {
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+    },
+}
+
 /// The variants of one upload, planned and resampled, ready to hash.
 pub(crate) struct VariantPlan {
     pub regions: Vec<ContentRegion>,
-    /// Each variant and its 64×64 grey pixels.
-    pub frames: Vec<(Variant, Vec<u8>)>,
+    /// Each variant and what is hashed for it.
+    pub frames: Vec<(Variant, VariantPixels)>,
     /// The whole upload at 64×64 with its contrast stretched, for the quality gate.
     pub contrast_normalised: Option<Vec<u8>>,
 }
@@ -86,35 +103,36 @@ pub(crate) struct VariantPlan {
 /// it the upload is flat, and stretching would only magnify noise.
 const MIN_CONTRAST_LEVELS: u32 = 24;
 
-pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
+/// The variants of `frame`, whose grid is `grid`.
+pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
     let smoothed = grid.smoothed();
     let whole = Placement::rectangle(0, 0, grid.width, grid.height);
+    let resampled = |variant: Variant, placement: Placement| {
+        let shown = placement
+            .scaled(u32::from(variant.scale_permille))
+            .turned(variant.degrees)
+            .sampling_like_pdq(grid);
+        (
+            variant,
+            VariantPixels::Resampled(resample(&smoothed, &shown)),
+        )
+    };
+    let of_whole = |degrees: i8, scale_permille: u16| Variant {
+        region: None,
+        degrees,
+        scale_permille,
+    };
     let mut frames = Vec::new();
-    let mut variant =
-        |region: Option<u8>, placement: Placement, degrees: i8, scale_permille: u16| {
-            let shown = placement
-                .scaled(u32::from(scale_permille))
-                .turned(degrees)
-                .sampling_like_pdq(grid);
-            frames.push((
-                Variant {
-                    region,
-                    degrees,
-                    scale_permille,
-                },
-                resample(&smoothed, &shown),
-            ));
-        };
     for &degrees in &options.rotations {
         let degrees = degrees.min(MAX_ROTATION_DEGREES) as i8;
         if degrees != 0 {
-            variant(None, whole, degrees, 1000);
-            variant(None, whole, -degrees, 1000);
+            frames.push(resampled(of_whole(degrees, 1000), whole));
+            frames.push(resampled(of_whole(-degrees, 1000), whole));
         }
     }
     for &scale in &options.zooms {
         if scale != 1000 {
-            variant(None, whole, 0, scale);
+            frames.push(resampled(of_whole(0, scale), whole));
         }
     }
     let found: Vec<GridRegion> = if options.regions {
@@ -125,22 +143,56 @@ pub(crate) fn plan(grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
     } else {
         Vec::new()
     };
-    for (index, region) in found.iter().enumerate() {
+    // Regions are hashed from the upload's own pixels: their edges are put on the exact pixel.
+    let regions: Vec<ContentRegion> = found
+        .iter()
+        .map(|region| edge_refinement::refine(frame, to_pixels(region, grid)))
+        .collect();
+    for (index, (region, in_pixels)) in found.iter().zip(&regions).enumerate() {
         let placement = Placement::edges(region.x0, region.y0, region.x1, region.y1);
-        for &scale in std::iter::once(&1000).chain(&options.region_zooms) {
-            variant(Some(index as u8), placement, 0, scale);
+        for &scale_permille in std::iter::once(&1000).chain(&options.region_zooms) {
+            let variant = Variant {
+                region: Some(index as u8),
+                degrees: 0,
+                scale_permille,
+            };
+            frames.push(match crop_of(in_pixels, scale_permille, grid) {
+                Some(crop) => (variant, crop),
+                None => resampled(variant, placement),
+            });
         }
     }
     let contrast_normalised = options
         .contrast_normalised_quality
         .then(|| stretch_contrast(&resample(&smoothed, &whole.sampling_like_pdq(grid))))
         .flatten();
-    let regions = found.iter().map(|region| to_pixels(region, grid)).collect();
     VariantPlan {
         regions,
         frames,
         contrast_normalised,
     }
+}
+
+/// `region` with its sides scaled by `scale_permille` about its centre, as a crop of the upload,
+/// or `None` when that rectangle is empty or reaches past the upload's edges.
+fn crop_of(region: &ContentRegion, scale_permille: u16, grid: &LumaGrid) -> Option<VariantPixels> {
+    let scale = u64::from(scale_permille);
+    let side = |length: u32| ((u64::from(length) * scale + 500) / 1000) as u32;
+    let (width, height) = (side(region.width), side(region.height));
+    // The centre kept: half the growth on each side (rounded down on the left and top).
+    let x = i64::from(region.x) - (i64::from(width) - i64::from(region.width)) / 2;
+    let y = i64::from(region.y) - (i64::from(height) - i64::from(region.height)) / 2;
+    let fits = |start: i64, length: u32, limit: u32| {
+        length > 0 && start >= 0 && start + i64::from(length) <= i64::from(limit)
+    };
+    (fits(x, width, grid.frame_width) && fits(y, height, grid.frame_height)).then_some(
+        VariantPixels::Crop {
+            x: x as u32,
+            y: y as u32,
+            width,
+            height,
+        },
+    )
 }
 
 fn to_pixels(region: &GridRegion, grid: &LumaGrid) -> ContentRegion {

@@ -1,0 +1,118 @@
+//! Content-region edges moved from the grid's estimate to the exact pixel where the picture
+//! starts.
+//!
+//! The grid finds an edge to a fraction of a cell (a few pixels of a large upload), but a region
+//! hashed from the upload's own pixels gives the picture's own hash only when it is cut at the
+//! right pixel: one row off moves a small picture's hash by 10 bits or more. Each edge is moved,
+//! within a cell and a pixel of where the grid put it, to the boundary across which adjacent
+//! rows (or columns) of the region's span differ most, in summed absolute luma: zero inside a
+//! flat border, large where the picture begins.
+
+use super::luma_grid::pixel_luma;
+use super::variants::ContentRegion;
+use crate::frame::Frame;
+
+/// `region` with each edge at the strongest boundary near the grid's estimate.
+pub(crate) fn refine(frame: &Frame<'_>, region: ContentRegion) -> ContentRegion {
+    let (fw, fh) = (frame.width(), frame.height());
+    // A grid cell's size in pixels (rounded up), plus one.
+    let reach_x = fw.div_ceil(super::luma_grid::GRID_SIDE.min(fw)) + 1;
+    let reach_y = fh.div_ceil(super::luma_grid::GRID_SIDE.min(fh)) + 1;
+    let (x0, x1) = (region.x, region.x + region.width);
+    let (y0, y1) = (region.y, region.y + region.height);
+    let rows = RowProfile {
+        frame,
+        from: x0,
+        to: x1,
+    };
+    let columns = ColumnProfile {
+        frame,
+        from: y0,
+        to: y1,
+    };
+    let top = strongest_boundary(&rows, y0, reach_y, fh);
+    let bottom = strongest_boundary(&rows, y1, reach_y, fh);
+    let left = strongest_boundary(&columns, x0, reach_x, fw);
+    let right = strongest_boundary(&columns, x1, reach_x, fw);
+    if bottom <= top || right <= left {
+        return region;
+    }
+    ContentRegion {
+        x: left,
+        y: top,
+        width: right - left,
+        height: bottom - top,
+        ..region
+    }
+}
+
+/// Summed absolute luma difference between lines `at - 1` and `at` (rows or columns).
+trait Lines {
+    fn difference(&self, at: u32) -> u64;
+}
+
+/// Rows, compared over columns `from..to`.
+struct RowProfile<'f, 'a> {
+    frame: &'f Frame<'a>,
+    from: u32,
+    to: u32,
+}
+
+/// Columns, compared over rows `from..to`.
+struct ColumnProfile<'f, 'a> {
+    frame: &'f Frame<'a>,
+    from: u32,
+    to: u32,
+}
+
+/// The luma of pixels `from..to` of row `y`.
+fn row_luma(frame: &Frame<'_>, y: u32, from: u32, to: u32) -> Vec<u32> {
+    let bpp = frame.format().bytes_per_pixel();
+    let row = &frame.row(y as usize)[from as usize * bpp..to as usize * bpp];
+    let mut luma = vec![0; (to - from) as usize];
+    pixel_luma(row, frame.format(), &mut luma);
+    luma
+}
+
+impl Lines for RowProfile<'_, '_> {
+    fn difference(&self, at: u32) -> u64 {
+        let above = row_luma(self.frame, at - 1, self.from, self.to);
+        let below = row_luma(self.frame, at, self.from, self.to);
+        above
+            .iter()
+            .zip(&below)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum()
+    }
+}
+
+impl Lines for ColumnProfile<'_, '_> {
+    fn difference(&self, at: u32) -> u64 {
+        (self.from..self.to)
+            .map(|y| {
+                let pair = row_luma(self.frame, y, at - 1, at + 1);
+                u64::from(pair[0].abs_diff(pair[1]))
+            })
+            .sum()
+    }
+}
+
+/// The boundary (a line index in 1..limit) within `reach` of `estimate` across which lines
+/// differ most; the estimate itself when nothing differs, and the nearer on a tie.
+/// An edge on the frame's own edge (nothing trimmed there) stays.
+fn strongest_boundary(lines: &impl Lines, estimate: u32, reach: u32, limit: u32) -> u32 {
+    if estimate == 0 || estimate >= limit {
+        return estimate;
+    }
+    let low = estimate.saturating_sub(reach).max(1);
+    let high = (estimate + reach).min(limit - 1);
+    let mut best = (0u64, estimate);
+    for at in low..=high {
+        let difference = lines.difference(at);
+        let nearer = at.abs_diff(estimate) < best.1.abs_diff(estimate);
+        if difference > best.0 || (difference == best.0 && nearer) {
+            best = (difference, at);
+        }
+    }
+    best.1
+}
