@@ -135,7 +135,7 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
             frames.push(resampled(of_whole(0, scale), whole));
         }
     }
-    let found: Vec<GridRegion> = if options.regions {
+    let mut found: Vec<GridRegion> = if options.regions {
         content_regions(grid)
             .into_iter()
             .take(options.max_regions)
@@ -143,6 +143,15 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
     } else {
         Vec::new()
     };
+    // A picture centred in bars one of which was missed (a blurred background that fades into
+    // the picture's own colours on one side): the found side mirrored.
+    for index in 0..found.len() {
+        if let Some(centred) = centred(&found[index], grid)
+            && !found.contains(&centred)
+        {
+            found.push(centred);
+        }
+    }
     // Regions are hashed from the upload's own pixels: their edges are put on the exact pixel.
     let regions: Vec<ContentRegion> = found
         .iter()
@@ -171,6 +180,35 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
         frames,
         contrast_normalised,
     }
+}
+
+/// `region` with a side trimmed where only its opposite side was, by as much, or `None` when
+/// both or neither side of each axis is trimmed.
+fn centred(region: &GridRegion, grid: &LumaGrid) -> Option<GridRegion> {
+    const HALF_CELL: i64 = 1 << 15;
+    let mirror = |start: i64, end: i64, cells: u32| {
+        let size = i64::from(cells) << 16;
+        let (before, after) = (start, size - end);
+        match (before > HALF_CELL, after > HALF_CELL) {
+            (true, false) if size - 2 * before > 2 * HALF_CELL => Some((start, size - before)),
+            (false, true) if size - 2 * after > 2 * HALF_CELL => Some((after, end)),
+            _ => None,
+        }
+    };
+    let x = mirror(region.x0, region.x1, grid.width);
+    let y = mirror(region.y0, region.y1, grid.height);
+    if x.is_none() && y.is_none() {
+        return None;
+    }
+    let (x0, x1) = x.unwrap_or((region.x0, region.x1));
+    let (y0, y1) = y.unwrap_or((region.y0, region.y1));
+    Some(GridRegion {
+        x0,
+        y0,
+        x1,
+        y1,
+        ..*region
+    })
 }
 
 /// `region` with its sides scaled by `scale_permille` about its centre, as a crop of the upload,
@@ -266,6 +304,34 @@ mod tests {
             .count();
         assert_eq!(differing, 0);
         assert!(stretch_contrast(&vec![100u8; 4096]).is_none());
+    }
+
+    #[test]
+    fn a_region_trimmed_on_one_side_is_also_tried_centred() {
+        let grid = LumaGrid::from_cells(100, 200, vec![0; 100 * 200]);
+        let cells = |n: i64| n << 16;
+        let region = |x0, y0, x1, y1| GridRegion {
+            x0: cells(x0),
+            y0: cells(y0),
+            x1: cells(x1),
+            y1: cells(y1),
+            kind: RegionKind::StraightEdges,
+            confidence: 50,
+        };
+        // Top found at 60, bottom missed: the bottom is trimmed by 60 too.
+        assert_eq!(
+            centred(&region(0, 60, 100, 200), &grid),
+            Some(region(0, 60, 100, 140))
+        );
+        // Right found, left missed.
+        assert_eq!(
+            centred(&region(0, 0, 90, 200), &grid),
+            Some(region(10, 0, 90, 200))
+        );
+        // Both sides or neither: nothing to add; and no empty region.
+        assert_eq!(centred(&region(10, 20, 90, 180), &grid), None);
+        assert_eq!(centred(&region(0, 0, 100, 200), &grid), None);
+        assert_eq!(centred(&region(0, 100, 100, 200), &grid), None);
     }
 
     #[test]
