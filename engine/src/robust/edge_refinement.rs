@@ -88,9 +88,16 @@ impl Lines for RowProfile<'_, '_> {
 
 impl Lines for ColumnProfile<'_, '_> {
     fn difference(&self, at: u32) -> u64 {
+        let bpp = self.frame.format().bytes_per_pixel();
+        let pixels = (at - 1) as usize * bpp..(at + 1) as usize * bpp;
+        let mut pair = [0u32; 2];
         (self.from..self.to)
             .map(|y| {
-                let pair = row_luma(self.frame, y, at - 1, at + 1);
+                pixel_luma(
+                    &self.frame.row(y as usize)[pixels.clone()],
+                    self.frame.format(),
+                    &mut pair,
+                );
                 u64::from(pair[0].abs_diff(pair[1]))
             })
             .sum()
