@@ -144,12 +144,19 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
         Vec::new()
     };
     // A picture centred in bars one of which was missed (a blurred background that fades into
-    // the picture's own colours on one side): the found side mirrored.
+    // the picture's own colours on one side): the found side mirrored. A picture under a band
+    // whose own far edge is plain (a dark foreground, a white wall) and was trimmed as if it were
+    // background: each trimmed side given back in turn.
     for index in 0..found.len() {
-        if let Some(centred) = centred(&found[index], grid)
-            && !found.contains(&centred)
-        {
-            found.push(centred);
+        let region = found[index];
+        let mut more = centred(&region, grid);
+        if region.kind == RegionKind::PlainBackground {
+            more.extend(sides_given_back(&region, grid));
+        }
+        for candidate in more {
+            if !found.contains(&candidate) {
+                found.push(candidate);
+            }
         }
     }
     // Regions are hashed from the upload's own pixels: their edges are put on the exact pixel.
@@ -182,9 +189,34 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
     }
 }
 
-/// `region` with a side trimmed where only its opposite side was, by as much, or `None` when
-/// both or neither side of each axis is trimmed.
-fn centred(region: &GridRegion, grid: &LumaGrid) -> Option<GridRegion> {
+/// `region` with each of its trimmed sides in turn moved back to the upload's edge, when two or
+/// more are trimmed.
+fn sides_given_back(region: &GridRegion, grid: &LumaGrid) -> Vec<GridRegion> {
+    let (width, height) = (i64::from(grid.width) << 16, i64::from(grid.height) << 16);
+    let given_back = [
+        (region.y0 > 0).then_some(GridRegion { y0: 0, ..*region }),
+        (region.y1 < height).then_some(GridRegion {
+            y1: height,
+            ..*region
+        }),
+        (region.x0 > 0).then_some(GridRegion { x0: 0, ..*region }),
+        (region.x1 < width).then_some(GridRegion {
+            x1: width,
+            ..*region
+        }),
+    ];
+    let trimmed: Vec<GridRegion> = given_back.into_iter().flatten().collect();
+    if trimmed.len() < 2 {
+        Vec::new()
+    } else {
+        trimmed
+    }
+}
+
+/// `region` centred on each axis where it is not: a side trimmed where only its opposite side was,
+/// by as much, and two unequally trimmed sides both trimmed by the smaller; each axis alone and,
+/// when both need it, both. None when every axis is already centred (or untrimmed).
+fn centred(region: &GridRegion, grid: &LumaGrid) -> Vec<GridRegion> {
     const HALF_CELL: i64 = 1 << 15;
     let mirror = |start: i64, end: i64, cells: u32| {
         let size = i64::from(cells) << 16;
@@ -192,23 +224,33 @@ fn centred(region: &GridRegion, grid: &LumaGrid) -> Option<GridRegion> {
         match (before > HALF_CELL, after > HALF_CELL) {
             (true, false) if size - 2 * before > 2 * HALF_CELL => Some((start, size - before)),
             (false, true) if size - 2 * after > 2 * HALF_CELL => Some((after, end)),
+            // Both trimmed, unequally: the picture's own edge taken for border on one side.
+            (true, true) if before.abs_diff(after) > 2 * HALF_CELL as u64 => {
+                let border = before.min(after);
+                Some((border, size - border))
+            }
             _ => None,
         }
     };
     let x = mirror(region.x0, region.x1, grid.width);
     let y = mirror(region.y0, region.y1, grid.height);
-    if x.is_none() && y.is_none() {
-        return None;
+    let with = |x: Option<(i64, i64)>, y: Option<(i64, i64)>| {
+        let (x0, x1) = x.unwrap_or((region.x0, region.x1));
+        let (y0, y1) = y.unwrap_or((region.y0, region.y1));
+        GridRegion {
+            x0,
+            y0,
+            x1,
+            y1,
+            ..*region
+        }
+    };
+    // Each axis alone (a post centres its picture across, not down), then both.
+    match (x, y) {
+        (None, None) => Vec::new(),
+        (Some(_), None) | (None, Some(_)) => vec![with(x, y)],
+        (Some(_), Some(_)) => vec![with(x, None), with(None, y), with(x, y)],
     }
-    let (x0, x1) = x.unwrap_or((region.x0, region.x1));
-    let (y0, y1) = y.unwrap_or((region.y0, region.y1));
-    Some(GridRegion {
-        x0,
-        y0,
-        x1,
-        y1,
-        ..*region
-    })
 }
 
 /// `region` with its sides scaled by `scale_permille` about its centre, as a crop of the upload,
@@ -321,17 +363,31 @@ mod tests {
         // Top found at 60, bottom missed: the bottom is trimmed by 60 too.
         assert_eq!(
             centred(&region(0, 60, 100, 200), &grid),
-            Some(region(0, 60, 100, 140))
+            [region(0, 60, 100, 140)]
         );
         // Right found, left missed.
         assert_eq!(
             centred(&region(0, 0, 90, 200), &grid),
-            Some(region(10, 0, 90, 200))
+            [region(10, 0, 90, 200)]
         );
-        // Both sides or neither: nothing to add; and no empty region.
-        assert_eq!(centred(&region(10, 20, 90, 180), &grid), None);
-        assert_eq!(centred(&region(0, 0, 100, 200), &grid), None);
-        assert_eq!(centred(&region(0, 100, 100, 200), &grid), None);
+        // Both sides unequally: both by the smaller.
+        assert_eq!(
+            centred(&region(10, 20, 70, 180), &grid),
+            [region(10, 20, 90, 180)]
+        );
+        // Both axes: each alone, then both.
+        assert_eq!(
+            centred(&region(10, 20, 70, 150), &grid),
+            [
+                region(10, 20, 90, 150),
+                region(10, 20, 70, 180),
+                region(10, 20, 90, 180)
+            ]
+        );
+        // Both sides equally or neither: nothing to add; and no empty region.
+        assert!(centred(&region(10, 20, 90, 180), &grid).is_empty());
+        assert!(centred(&region(0, 0, 100, 200), &grid).is_empty());
+        assert!(centred(&region(0, 100, 100, 200), &grid).is_empty());
     }
 
     #[test]
