@@ -154,6 +154,29 @@ impl BatchHasher {
         crate::cpu::hash_dihedral_batch(frames)
     }
 
+    /// One batch whose first `dihedral` frames get their eight dihedral hashes and the rest their
+    /// plain hash (what a robust query needs: the upload's orientations, each variant's own). A
+    /// GPU hashes all of them in one dihedral pass; the CPU skips the seven other orientations of
+    /// the rest. `dihedral` past the end means every frame.
+    pub fn hash_batch_dihedral_first(
+        &self,
+        frames: &[Frame<'_>],
+        dihedral: usize,
+    ) -> (Vec<DihedralHashes>, Vec<PdqHash>) {
+        let dihedral = dihedral.min(frames.len());
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = &self.gpu {
+            let mut all = gpu.hash_dihedral_batch(frames);
+            let rest = all.split_off(dihedral);
+            return (all, rest.iter().map(DihedralHashes::original).collect());
+        }
+        let (first, rest) = frames.split_at(dihedral);
+        (
+            crate::cpu::hash_dihedral_batch(first),
+            crate::cpu::hash_batch(rest),
+        )
+    }
+
     /// The PDQ hash of every frame, in order.
     pub fn hash_batch(&self, frames: &[Frame<'_>]) -> Vec<PdqHash> {
         #[cfg(feature = "gpu")]
@@ -165,5 +188,31 @@ impl BatchHasher {
                 .collect();
         }
         crate::cpu::hash_batch(frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PixelFormat;
+    use crate::synthetic::synthetic_frames;
+
+    #[test]
+    fn a_partly_dihedral_batch_gives_what_the_full_one_does() {
+        let hasher = BatchHasher::new(Backend::Cpu).unwrap();
+        let pixels = synthetic_frames(97, 61, PixelFormat::Rgb8, 5);
+        let frames: Vec<Frame<'_>> = pixels
+            .iter()
+            .map(|p| Frame::packed(p, 97, 61, PixelFormat::Rgb8).unwrap())
+            .collect();
+        let full = hasher.hash_dihedral_batch(&frames);
+        for first in [0, 2, 5, 9] {
+            let (dihedral, plain) = hasher.hash_batch_dihedral_first(&frames, first);
+            let first = first.min(frames.len());
+            assert_eq!(dihedral, full[..first]);
+            let originals: Vec<PdqHash> =
+                full[first..].iter().map(DihedralHashes::original).collect();
+            assert_eq!(plain, originals);
+        }
     }
 }

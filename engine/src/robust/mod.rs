@@ -169,8 +169,8 @@ pub fn hash_robust_batch(
             batch.push(resampled_frame(pixels));
         }
     }
-    let hashed = hasher.hash_dihedral_batch(&batch);
-    let (plain, mut rest) = hashed.split_at(frames.len());
+    let (plain, variant_hashes) = hasher.hash_batch_dihedral_first(&batch, frames.len());
+    let mut rest = &variant_hashes[..];
     plans
         .into_iter()
         .zip(plain)
@@ -182,10 +182,10 @@ pub fn hash_robust_batch(
                 .frames
                 .iter()
                 .zip(mine)
-                .map(|((variant, _), hashes)| (*variant, hashes.original()))
+                .map(|((variant, _), hash)| (*variant, *hash))
                 .collect();
             RobustHashes {
-                plain: *plain,
+                plain,
                 contrast_quality: plan
                     .contrast_normalised
                     .as_ref()

@@ -146,11 +146,15 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
     // A picture centred in bars one of which was missed (a blurred background that fades into
     // the picture's own colours on one side): the found side mirrored. A picture under a band
     // whose own far edge is plain (a dark foreground, a white wall) and was trimmed as if it were
-    // background: each trimmed side given back in turn.
+    // background, or one with a straight edge of its own taken for the picture's edge: each
+    // trimmed side given back in turn.
     for index in 0..found.len() {
         let region = found[index];
         let mut more = centred(&region, grid);
-        if region.kind == RegionKind::PlainBackground {
+        if matches!(
+            region.kind,
+            RegionKind::PlainBackground | RegionKind::StraightEdges
+        ) {
             more.extend(sides_given_back(&region, grid));
         }
         for candidate in more {
