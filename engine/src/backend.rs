@@ -171,9 +171,10 @@ impl BatchHasher {
             return (all, rest.iter().map(DihedralHashes::original).collect());
         }
         let (first, rest) = frames.split_at(dihedral);
-        (
-            crate::cpu::hash_dihedral_batch(first),
-            crate::cpu::hash_batch(rest),
+        // Side by side, so that one large upload does not leave the other cores idle.
+        rayon::join(
+            || crate::cpu::hash_dihedral_batch(first),
+            || crate::cpu::hash_batch(rest),
         )
     }
 

@@ -32,7 +32,8 @@ pub const MAX_RADIUS: u32 = 63;
 /// Lists with fewer entries than a slot has values (2^16) keep each entry's value beside it and
 /// find a value by binary search; larger lists keep compressed rows (`starts[v]..starts[v + 1]`
 /// indexes `entries`), one `u32` per value, so a lookup is two loads. The sparse form keeps a
-/// small list from paying 256 KiB a slot (and a fuzz input from paying 4 MiB of zeroing).
+/// small list from paying 256 KiB a slot (and a fuzz input from zeroing 8 MiB: the starts and
+/// their running copy).
 #[derive(Clone, Debug)]
 struct SlotTable {
     lookup: SlotLookup,

@@ -69,7 +69,7 @@ const FLAT_PERCENT: u32 = 95;
 /// No side is trimmed by more than this percent of the extent.
 const MAX_TRIM_PERCENT: u32 = 45;
 /// Regions under this percent of the grid's width or height are not candidates.
-const MIN_SIDE_PERCENT: u32 = 25;
+pub(crate) const MIN_SIDE_PERCENT: u32 = 25;
 
 /// The candidate regions of `grid`, most confident first; regions that are (nearly) the whole
 /// grid, too small, or (nearly) equal to an earlier one are left out.

@@ -8,16 +8,19 @@
 //! rows (or columns) of the region's span differ most, in summed absolute luma: zero inside a
 //! flat border, large where the picture begins.
 
-use super::luma_grid::pixel_luma;
+use super::luma_grid::{LumaGrid, pixel_luma};
 use super::variants::ContentRegion;
 use crate::frame::Frame;
 
-/// `region` with each edge at the strongest boundary near the grid's estimate.
-pub(crate) fn refine(frame: &Frame<'_>, region: ContentRegion) -> ContentRegion {
+/// `region` with each edge at the strongest boundary near the grid's estimate; `grid` is
+/// `frame`'s.
+pub(crate) fn refine(frame: &Frame<'_>, grid: &LumaGrid, region: ContentRegion) -> ContentRegion {
     let (fw, fh) = (frame.width(), frame.height());
-    // A grid cell's size in pixels (rounded up), plus one.
-    let reach_x = fw.div_ceil(super::luma_grid::GRID_SIDE.min(fw)) + 1;
-    let reach_y = fh.div_ceil(super::luma_grid::GRID_SIDE.min(fh)) + 1;
+    debug_assert_eq!((grid.frame_width, grid.frame_height), (fw, fh));
+    // A grid cell's size in pixels on each axis (rounded up; the short axis has fewer cells,
+    // so larger ones), plus one.
+    let reach_x = fw.div_ceil(grid.width) + 1;
+    let reach_y = fh.div_ceil(grid.height) + 1;
     let (x0, x1) = (region.x, region.x + region.width);
     let (y0, y1) = (region.y, region.y + region.height);
     let rows = RowProfile {

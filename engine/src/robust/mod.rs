@@ -6,9 +6,11 @@
 //! work. For each upload vigil
 //! 1. area-averages its luma to a small grid ([`luma_grid`], one pass over the pixels);
 //! 2. finds candidate content regions on it ([`content_region`]): inside plain borders and bands
-//!    of any colour, or inside a background with far less detail (a blurred copy);
-//! 3. resamples each variant ([`variants`]: the regions, small turns and zooms of the whole
-//!    upload) to a 64×64 grey frame ([`resample`]);
+//!    of any colour, or inside a background with far less detail (a blurred copy); each region
+//!    proposes neighbours (centred, a trimmed side given back), and every region's edges are
+//!    put on the exact pixel;
+//! 3. plans each variant ([`variants`]): the regions as crops of the upload's own pixels, small
+//!    turns and zooms of the whole upload resampled to 64×64 grey frames ([`resample`]);
 //! 4. hashes the upload itself and every variant frame as **one batch** on the
 //!    [`BatchHasher`] (the GPU when it has one, the CPU otherwise: the same bits);
 //! 5. matches all of an upload's hashes as one query ([`match_robust`]): one match per list
@@ -377,6 +379,41 @@ mod odd_frames {
                 assert!(hashes.variants.len() >= 12, "{w}x{h} {format:?}");
                 if w < 5 || h < 5 {
                     assert_eq!(hashes.plain.quality, 0);
+                }
+            }
+        }
+    }
+
+    /// Frames with a black border round a detailed picture, in every shape and format: regions
+    /// are found, refined and cropped (I420 and NV12 through their Y plane) without a panic, and
+    /// every region lies inside its frame.
+    #[test]
+    fn bordered_frames_of_every_shape_and_format_are_cropped() {
+        let hasher = BatchHasher::new(crate::Backend::Cpu).unwrap();
+        for (w, h) in [
+            (40u32, 30u32),
+            (3, 200),
+            (300, 7),
+            (16384, 3),
+            (1000, 40),
+            (64, 16384),
+        ] {
+            for format in PixelFormat::ALL {
+                let bpp = format.bytes_per_pixel();
+                let (bx, by) = (w / 8, h / 8);
+                let mut bytes = vec![0u8; (w * h) as usize * bpp * 2];
+                for y in by..h - by {
+                    for x in bx..w - bx {
+                        let at = (y * w + x) as usize * bpp;
+                        let value = (40 + (x * 37 + y * 91) % 200) as u8;
+                        bytes[at..at + bpp].fill(value);
+                    }
+                }
+                let frame = Frame::packed(&bytes, w, h, format).unwrap();
+                let hashes = &hash_robust_batch(&hasher, &[frame], &RobustOptions::default())[0];
+                for region in &hashes.regions {
+                    assert!(region.width > 0 && region.height > 0, "{w}x{h} {format:?}");
+                    assert!(region.x + region.width <= w && region.y + region.height <= h);
                 }
             }
         }

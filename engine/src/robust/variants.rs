@@ -1,8 +1,9 @@
-//! Which variants of an upload are hashed: the content regions, small turns and zooms of the
-//! whole upload, each a 64×64 frame planned on the upload's [`LumaGrid`].
+//! Which variants of an upload are hashed: the content regions (crops of the upload's own
+//! pixels), and small turns and zooms of the whole upload (64×64 frames resampled from its
+//! [`LumaGrid`]).
 
 use super::RobustOptions;
-use super::content_region::{GridRegion, RegionKind, content_regions};
+use super::content_region::{GridRegion, MIN_SIDE_PERCENT, RegionKind, content_regions};
 use super::edge_refinement;
 use super::luma_grid::LumaGrid;
 use super::resample::{MAX_ROTATION_DEGREES, Placement, resample};
@@ -77,8 +78,8 @@ impl std::fmt::Display for Variant {
 
 /// What is hashed for one variant.
 pub(crate) enum VariantPixels {
-    /// 64×64 grey pixels resampled from the luma grid (turns, and rectangles reaching past the
-    /// upload's edges).
+    /// 64×64 grey pixels resampled from the luma grid (turns and zooms of the whole upload, and
+    /// region zooms reaching past its edges).
     Resampled(Vec<u8>),
     /// A rectangle of the upload's own pixels, hashed as PDQ hashes that crop: a region found
     /// exactly gives the picture's own hash, not an approximation of it.
@@ -164,21 +165,28 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
         }
     }
     // Regions are hashed from the upload's own pixels: their edges are put on the exact pixel.
-    let regions: Vec<ContentRegion> = found
-        .iter()
-        .map(|region| edge_refinement::refine(frame, to_pixels(region, grid)))
-        .collect();
-    for (index, (region, in_pixels)) in found.iter().zip(&regions).enumerate() {
-        let placement = Placement::edges(region.x0, region.y0, region.x1, region.y1);
+    // Each region's edges put on the exact pixel. Neighbours often refine to a rectangle found
+    // already, and are kept once; none under the detectors' minimum size is kept.
+    let mut regions: Vec<ContentRegion> = Vec::new();
+    for region in &found {
+        let refined = edge_refinement::refine(frame, grid, to_pixels(region, grid));
+        let tiny = refined.width * 100 < grid.frame_width * MIN_SIDE_PERCENT
+            || refined.height * 100 < grid.frame_height * MIN_SIDE_PERCENT;
+        let rectangle = |r: &ContentRegion| (r.x, r.y, r.width, r.height);
+        if !tiny && !regions.iter().any(|r| rectangle(r) == rectangle(&refined)) {
+            regions.push(refined);
+        }
+    }
+    for (index, region) in regions.iter().enumerate() {
         for &scale_permille in std::iter::once(&1000).chain(&options.region_zooms) {
             let variant = Variant {
                 region: Some(index as u8),
                 degrees: 0,
                 scale_permille,
             };
-            frames.push(match crop_of(in_pixels, scale_permille, grid) {
+            frames.push(match crop_of(region, scale_permille, grid) {
                 Some(crop) => (variant, crop),
-                None => resampled(variant, placement),
+                None => resampled(variant, placement_of(region, grid)),
             });
         }
     }
@@ -263,7 +271,8 @@ fn crop_of(region: &ContentRegion, scale_permille: u16, grid: &LumaGrid) -> Opti
     let scale = u64::from(scale_permille);
     let side = |length: u32| ((u64::from(length) * scale + 500) / 1000) as u32;
     let (width, height) = (side(region.width), side(region.height));
-    // The centre kept: half the growth on each side (rounded down on the left and top).
+    // The centre kept: half the change in size on each side (the left and top move by the
+    // smaller half, zooming out or in).
     let x = i64::from(region.x) - (i64::from(width) - i64::from(region.width)) / 2;
     let y = i64::from(region.y) - (i64::from(height) - i64::from(region.height)) / 2;
     let fits = |start: i64, length: u32, limit: u32| {
@@ -276,6 +285,22 @@ fn crop_of(region: &ContentRegion, scale_permille: u16, grid: &LumaGrid) -> Opti
             width,
             height,
         },
+    )
+}
+
+/// A region in the frame's pixels as a placement on the grid (cells × 2^16).
+fn placement_of(region: &ContentRegion, grid: &LumaGrid) -> Placement {
+    let x = |pixels: u32| {
+        ((i64::from(pixels) * i64::from(grid.width)) << 16) / i64::from(grid.frame_width.max(1))
+    };
+    let y = |pixels: u32| {
+        ((i64::from(pixels) * i64::from(grid.height)) << 16) / i64::from(grid.frame_height.max(1))
+    };
+    Placement::edges(
+        x(region.x),
+        y(region.y),
+        x(region.x + region.width),
+        y(region.y + region.height),
     )
 }
 
