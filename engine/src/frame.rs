@@ -183,19 +183,18 @@ impl<'a> Frame<'a> {
     /// # Ok::<(), vigil::Error>(())
     /// ```
     pub fn crop(&self, x: u32, y: u32, width: u32, height: u32) -> Result<Frame<'a>> {
-        let outside = || Error::CropOutside {
-            x,
-            y,
-            width,
-            height,
-            frame_width: self.width,
-            frame_height: self.height,
-        };
         let fits = |start: u32, len: u32, limit: u32| {
             len > 0 && start.checked_add(len).is_some_and(|end| end <= limit)
         };
         if !fits(x, width, self.width) || !fits(y, height, self.height) {
-            return Err(outside());
+            return Err(Error::CropOutside {
+                x,
+                y,
+                width,
+                height,
+                frame_width: self.width,
+                frame_height: self.height,
+            });
         }
         let start = y as usize * self.stride + x as usize * self.format.bytes_per_pixel();
         Frame::new(&self.data[start..], width, height, self.stride, self.format)

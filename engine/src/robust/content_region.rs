@@ -69,7 +69,14 @@ const FLAT_PERCENT: u32 = 95;
 /// No side is trimmed by more than this percent of the extent.
 const MAX_TRIM_PERCENT: u32 = 45;
 /// Regions under this percent of the grid's width or height are not candidates.
-pub(crate) const MIN_SIDE_PERCENT: u32 = 25;
+const MIN_SIDE_PERCENT: u32 = 25;
+
+/// Whether a region of `width`×`height` is under [`MIN_SIDE_PERCENT`] of a `full_width`×
+/// `full_height` upload on either side (in any one unit: grid cells × 2^16, or pixels).
+pub(crate) fn too_small(width: i64, height: i64, full_width: i64, full_height: i64) -> bool {
+    let min = i64::from(MIN_SIDE_PERCENT);
+    width * 100 < full_width * min || height * 100 < full_height * min
+}
 
 /// The candidate regions of `grid`, most confident first; regions that are (nearly) the whole
 /// grid, too small, or (nearly) equal to an earlier one are left out.
@@ -86,9 +93,12 @@ pub fn content_regions(grid: &LumaGrid) -> Vec<GridRegion> {
         let (w, h) = (i64::from(grid.width) * ONE, i64::from(grid.height) * ONE);
         let whole =
             candidate.x0 == 0 && candidate.y0 == 0 && candidate.x1 == w && candidate.y1 == h;
-        let min = i64::from(MIN_SIDE_PERCENT);
-        let tiny = (candidate.x1 - candidate.x0) * 100 < w * min
-            || (candidate.y1 - candidate.y0) * 100 < h * min;
+        let tiny = too_small(
+            candidate.x1 - candidate.x0,
+            candidate.y1 - candidate.y0,
+            w,
+            h,
+        );
         let repeated = found
             .iter()
             .any(|other: &GridRegion| nearly_equal(other, &candidate, grid));

@@ -23,20 +23,12 @@ pub(crate) fn refine(frame: &Frame<'_>, grid: &LumaGrid, region: ContentRegion) 
     let reach_y = fh.div_ceil(grid.height) + 1;
     let (x0, x1) = (region.x, region.x + region.width);
     let (y0, y1) = (region.y, region.y + region.height);
-    let rows = RowProfile {
-        frame,
-        from: x0,
-        to: x1,
-    };
-    let columns = ColumnProfile {
-        frame,
-        from: y0,
-        to: y1,
-    };
-    let top = strongest_boundary(&rows, y0, reach_y, fh);
-    let bottom = strongest_boundary(&rows, y1, reach_y, fh);
-    let left = strongest_boundary(&columns, x0, reach_x, fw);
-    let right = strongest_boundary(&columns, x1, reach_x, fw);
+    let rows = |at| row_difference(frame, at, x0, x1);
+    let columns = |at| column_difference(frame, at, y0, y1);
+    let top = strongest_boundary(rows, y0, reach_y, fh);
+    let bottom = strongest_boundary(rows, y1, reach_y, fh);
+    let left = strongest_boundary(columns, x0, reach_x, fw);
+    let right = strongest_boundary(columns, x1, reach_x, fw);
     if bottom <= top || right <= left {
         return region;
     }
@@ -49,25 +41,6 @@ pub(crate) fn refine(frame: &Frame<'_>, grid: &LumaGrid, region: ContentRegion) 
     }
 }
 
-/// Summed absolute luma difference between lines `at - 1` and `at` (rows or columns).
-trait Lines {
-    fn difference(&self, at: u32) -> u64;
-}
-
-/// Rows, compared over columns `from..to`.
-struct RowProfile<'f, 'a> {
-    frame: &'f Frame<'a>,
-    from: u32,
-    to: u32,
-}
-
-/// Columns, compared over rows `from..to`.
-struct ColumnProfile<'f, 'a> {
-    frame: &'f Frame<'a>,
-    from: u32,
-    to: u32,
-}
-
 /// The luma of pixels `from..to` of row `y`.
 fn row_luma(frame: &Frame<'_>, y: u32, from: u32, to: u32) -> Vec<u32> {
     let bpp = frame.format().bytes_per_pixel();
@@ -77,40 +50,44 @@ fn row_luma(frame: &Frame<'_>, y: u32, from: u32, to: u32) -> Vec<u32> {
     luma
 }
 
-impl Lines for RowProfile<'_, '_> {
-    fn difference(&self, at: u32) -> u64 {
-        let above = row_luma(self.frame, at - 1, self.from, self.to);
-        let below = row_luma(self.frame, at, self.from, self.to);
-        above
-            .iter()
-            .zip(&below)
-            .map(|(a, b)| u64::from(a.abs_diff(*b)))
-            .sum()
-    }
+/// Summed absolute luma difference between rows `at - 1` and `at`, over columns `from..to`.
+fn row_difference(frame: &Frame<'_>, at: u32, from: u32, to: u32) -> u64 {
+    let above = row_luma(frame, at - 1, from, to);
+    let below = row_luma(frame, at, from, to);
+    above
+        .iter()
+        .zip(&below)
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum()
 }
 
-impl Lines for ColumnProfile<'_, '_> {
-    fn difference(&self, at: u32) -> u64 {
-        let bpp = self.frame.format().bytes_per_pixel();
-        let pixels = (at - 1) as usize * bpp..(at + 1) as usize * bpp;
-        let mut pair = [0u32; 2];
-        (self.from..self.to)
-            .map(|y| {
-                pixel_luma(
-                    &self.frame.row(y as usize)[pixels.clone()],
-                    self.frame.format(),
-                    &mut pair,
-                );
-                u64::from(pair[0].abs_diff(pair[1]))
-            })
-            .sum()
-    }
+/// Summed absolute luma difference between columns `at - 1` and `at`, over rows `from..to`.
+fn column_difference(frame: &Frame<'_>, at: u32, from: u32, to: u32) -> u64 {
+    let bpp = frame.format().bytes_per_pixel();
+    let pixels = (at - 1) as usize * bpp..(at + 1) as usize * bpp;
+    let mut pair = [0u32; 2];
+    (from..to)
+        .map(|y| {
+            pixel_luma(
+                &frame.row(y as usize)[pixels.clone()],
+                frame.format(),
+                &mut pair,
+            );
+            u64::from(pair[0].abs_diff(pair[1]))
+        })
+        .sum()
 }
 
 /// The boundary (a line index in 1..limit) within `reach` of `estimate` across which lines
-/// differ most; the estimate itself when nothing differs, and the nearer on a tie.
-/// An edge on the frame's own edge (nothing trimmed there) stays.
-fn strongest_boundary(lines: &impl Lines, estimate: u32, reach: u32, limit: u32) -> u32 {
+/// differ most (`difference(at)`: lines `at - 1` and `at`); the estimate itself when nothing
+/// differs, and the nearer on a tie. An edge on the frame's own edge (nothing trimmed there)
+/// stays.
+fn strongest_boundary(
+    difference: impl Fn(u32) -> u64,
+    estimate: u32,
+    reach: u32,
+    limit: u32,
+) -> u32 {
     if estimate == 0 || estimate >= limit {
         return estimate;
     }
@@ -118,7 +95,7 @@ fn strongest_boundary(lines: &impl Lines, estimate: u32, reach: u32, limit: u32)
     let high = (estimate + reach).min(limit - 1);
     let mut best = (0u64, estimate);
     for at in low..=high {
-        let difference = lines.difference(at);
+        let difference = difference(at);
         let nearer = at.abs_diff(estimate) < best.1.abs_diff(estimate);
         if difference > best.0 || (difference == best.0 && nearer) {
             best = (difference, at);

@@ -3,7 +3,7 @@
 //! [`LumaGrid`]).
 
 use super::RobustOptions;
-use super::content_region::{GridRegion, MIN_SIDE_PERCENT, RegionKind, content_regions};
+use super::content_region::{GridRegion, RegionKind, content_regions, too_small};
 use super::edge_refinement;
 use super::luma_grid::LumaGrid;
 use super::resample::{MAX_ROTATION_DEGREES, Placement, resample};
@@ -77,25 +77,20 @@ impl std::fmt::Display for Variant {
 }
 
 /// What is hashed for one variant.
-pub(crate) enum VariantPixels {
+pub(crate) enum VariantPixels<'a> {
     /// 64×64 grey pixels resampled from the luma grid (turns and zooms of the whole upload, and
     /// region zooms reaching past its edges).
     Resampled(Vec<u8>),
     /// A rectangle of the upload's own pixels, hashed as PDQ hashes that crop: a region found
     /// exactly gives the picture's own hash, not an approximation of it.
-    Crop {
-        x: u32,
-        y: u32,
-        width: u32,
-        height: u32,
-    },
+    Crop(Frame<'a>),
 }
 
 /// The variants of one upload, planned and resampled, ready to hash.
-pub(crate) struct VariantPlan {
+pub(crate) struct VariantPlan<'a> {
     pub regions: Vec<ContentRegion>,
     /// Each variant and what is hashed for it.
-    pub frames: Vec<(Variant, VariantPixels)>,
+    pub frames: Vec<(Variant, VariantPixels<'a>)>,
     /// The whole upload at 64×64 with its contrast stretched, for the quality gate.
     pub contrast_normalised: Option<Vec<u8>>,
 }
@@ -105,7 +100,11 @@ pub(crate) struct VariantPlan {
 const MIN_CONTRAST_LEVELS: u32 = 24;
 
 /// The variants of `frame`, whose grid is `grid`.
-pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) -> VariantPlan {
+pub(crate) fn plan<'a>(
+    frame: &Frame<'a>,
+    grid: &LumaGrid,
+    options: &RobustOptions,
+) -> VariantPlan<'a> {
     let smoothed = grid.smoothed();
     let whole = Placement::rectangle(0, 0, grid.width, grid.height);
     let resampled = |variant: Variant, placement: Placement| {
@@ -164,14 +163,18 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
             }
         }
     }
-    // Regions are hashed from the upload's own pixels: their edges are put on the exact pixel.
-    // Each region's edges put on the exact pixel. Neighbours often refine to a rectangle found
-    // already, and are kept once; none under the detectors' minimum size is kept.
+    // Regions are hashed from the upload's own pixels, so their edges are put on the exact
+    // pixel. Neighbours often refine to a rectangle found already, and are kept once; none under
+    // the detectors' minimum size is kept.
     let mut regions: Vec<ContentRegion> = Vec::new();
     for region in &found {
         let refined = edge_refinement::refine(frame, grid, to_pixels(region, grid));
-        let tiny = refined.width * 100 < grid.frame_width * MIN_SIDE_PERCENT
-            || refined.height * 100 < grid.frame_height * MIN_SIDE_PERCENT;
+        let tiny = too_small(
+            i64::from(refined.width),
+            i64::from(refined.height),
+            i64::from(frame.width()),
+            i64::from(frame.height()),
+        );
         let rectangle = |r: &ContentRegion| (r.x, r.y, r.width, r.height);
         if !tiny && !regions.iter().any(|r| rectangle(r) == rectangle(&refined)) {
             regions.push(refined);
@@ -184,8 +187,8 @@ pub(crate) fn plan(frame: &Frame<'_>, grid: &LumaGrid, options: &RobustOptions) 
                 degrees: 0,
                 scale_permille,
             };
-            frames.push(match crop_of(region, scale_permille, grid) {
-                Some(crop) => (variant, crop),
+            frames.push(match crop_of(frame, region, scale_permille) {
+                Some(crop) => (variant, VariantPixels::Crop(crop)),
                 None => resampled(variant, placement_of(region, grid)),
             });
         }
@@ -265,9 +268,13 @@ fn centred(region: &GridRegion, grid: &LumaGrid) -> Vec<GridRegion> {
     }
 }
 
-/// `region` with its sides scaled by `scale_permille` about its centre, as a crop of the upload,
-/// or `None` when that rectangle is empty or reaches past the upload's edges.
-fn crop_of(region: &ContentRegion, scale_permille: u16, grid: &LumaGrid) -> Option<VariantPixels> {
+/// `region` with its sides scaled by `scale_permille` about its centre, as a crop of `frame`,
+/// or `None` when that rectangle is empty or reaches past the frame's edges.
+fn crop_of<'a>(
+    frame: &Frame<'a>,
+    region: &ContentRegion,
+    scale_permille: u16,
+) -> Option<Frame<'a>> {
     let scale = u64::from(scale_permille);
     let side = |length: u32| ((u64::from(length) * scale + 500) / 1000) as u32;
     let (width, height) = (side(region.width), side(region.height));
@@ -275,17 +282,14 @@ fn crop_of(region: &ContentRegion, scale_permille: u16, grid: &LumaGrid) -> Opti
     // smaller half, zooming out or in).
     let x = i64::from(region.x) - (i64::from(width) - i64::from(region.width)) / 2;
     let y = i64::from(region.y) - (i64::from(height) - i64::from(region.height)) / 2;
-    let fits = |start: i64, length: u32, limit: u32| {
-        length > 0 && start >= 0 && start + i64::from(length) <= i64::from(limit)
-    };
-    (fits(x, width, grid.frame_width) && fits(y, height, grid.frame_height)).then_some(
-        VariantPixels::Crop {
-            x: x as u32,
-            y: y as u32,
+    frame
+        .crop(
+            u32::try_from(x).ok()?,
+            u32::try_from(y).ok()?,
             width,
             height,
-        },
-    )
+        )
+        .ok()
 }
 
 /// A region in the frame's pixels as a placement on the grid (cells × 2^16).
