@@ -1,5 +1,6 @@
 //! Image files to frames, through the `image` crate (PNG, JPEG, GIF, WebP, BMP, TIFF, PNM, QOI,
-//! TGA, ICO), behind the `turbojpeg` feature the system's libjpeg-turbo for JPEG
+//! TGA, ICO), except 8-bit grey, RGB and RGBA PNGs (`decode/png.rs`: the same pixels, with a
+//! faster Paeth unfiltering), behind the `turbojpeg` feature the system's libjpeg-turbo for JPEG
 //! (`decode/turbo.rs`, Pillow's decoder and pixels), and behind the `avif` and `heic` features
 //! the system's libheif (`decode/heif.rs`), with limits so that a decompression bomb is an
 //! error, not an allocation. A file is read whole into a buffer the thread keeps, and decoded
@@ -33,6 +34,8 @@ use crate::error::{Error, Result};
 use crate::frame::{Frame, MAX_SIDE, PixelFormat};
 
 mod heif;
+mod png;
+mod png_unfilter;
 mod pool;
 #[cfg(feature = "turbojpeg")]
 mod turbo;
@@ -207,9 +210,18 @@ fn estimate<R: BufRead + Seek>(mut reader: R, hint: Option<ImageFormat>) -> Opti
         let (width, height) = guarded(|| heif::dimensions(&bytes, kind)).ok()??;
         return Some(heif::bytes_needed(width, height));
     }
-    guarded(|| Some(bytes_needed(&open_decoder(reader, hint, u64::MAX).ok()?.0)))
-        .ok()
-        .flatten()
+    guarded(|| {
+        let (decoder, format) = open_decoder(reader, hint, u64::MAX).ok()?;
+        // A PNG may be decoded by `decode/png.rs`, which holds the inflated rows beside the
+        // pixels: as many bytes again, plus a filter byte a row.
+        let inflated = match format {
+            Some(ImageFormat::Png) => decoder.total_bytes() + decoder.dimensions().1 as u64,
+            _ => 0,
+        };
+        Some(bytes_needed(&decoder).saturating_add(inflated))
+    })
+    .ok()
+    .flatten()
 }
 
 /// What decoding needs in memory at its peak: the decoder's buffer, plus the 8-bit copy unless
@@ -374,6 +386,9 @@ fn decode_unguarded(
         return finish(decoded, options);
     }
     whole::check(&mut Cursor::new(bytes), head)?;
+    if let Some(decoded) = decode_png(bytes, options) {
+        return finish(decoded, options);
+    }
     #[cfg(feature = "turbojpeg")]
     if head.starts_with(&[0xFF, 0xD8, 0xFF])
         && let Some(decoded) = decode_turbo(bytes, hint, options)?
@@ -440,6 +455,46 @@ fn oriented(
             to_hashable(image)
         }
     }
+}
+
+/// A PNG photo through `decode/png.rs`; `None` for an image it leaves to the `image` crate (and
+/// for any image when the EXIF orientation is to be applied, which the `image` crate reads).
+fn decode_png(bytes: &[u8], options: &DecodeOptions) -> Option<DecodedImage> {
+    if options.apply_exif {
+        return None;
+    }
+    let png = png::parse(bytes)?;
+    let header = png.header;
+    let len = header.pixels_len();
+    // Over a limit, the `image` crate's path refuses the image and says why.
+    let needed = header.inflated_len() as u64 + len as u64;
+    check_size(header.width, header.height, needed, options).ok()?;
+    // Four bytes of slack for the unfiltering's whole-word stores.
+    let mut pixels = pool::take(len + 4);
+    if png::decode_into(&png, &mut pixels).is_none() {
+        pool::give(pixels);
+        return None;
+    }
+    let format = match header.channels {
+        1 => PixelFormat::Luma8,
+        3 => PixelFormat::Rgb8,
+        _ => {
+            // Alpha is dropped, as Pillow's convert("RGB") drops it.
+            for pixel in 0..len / 4 {
+                for channel in 0..3 {
+                    pixels[pixel * 3 + channel] = pixels[pixel * 4 + channel];
+                }
+            }
+            PixelFormat::Rgb8
+        }
+    };
+    pixels.truncate(len / header.channels * format.bytes_per_pixel());
+    Some(DecodedImage {
+        pixels,
+        width: header.width,
+        height: header.height,
+        format,
+    })
 }
 
 /// A JPEG through libjpeg-turbo (`decode/turbo.rs`); `None` for one it leaves to the `image`

@@ -73,7 +73,9 @@ fn check_own_panic() {
     }
 }
 
-/// Image decoding from memory with the decoder limits, then hashing what decodes.
+/// Image decoding from memory with the decoder limits, then hashing what decodes. A PNG that
+/// decodes must give the `png` crate's pixels (as Pillow's `convert("RGB")` keeps them: grey
+/// stays grey, alpha is dropped), whichever of vigil's two PNG paths decoded it.
 pub fn decode_image(data: &[u8]) {
     tolerate_dependency_panics();
     // The `.tga` name lets TGA (which has no signature) be tried; formats with a signature are
@@ -84,12 +86,25 @@ pub fn decode_image(data: &[u8]) {
             image.pixels.len() as u64 <= MAX_ALLOC,
             "decoded past max_alloc"
         );
+        if data.starts_with(b"\x89PNG") {
+            assert_eq!(image.pixels, png_crate_pixels(data), "not the png crate's pixels");
+        }
         if let Ok(frame) = image.frame() {
             let pdq = vigil::hash(&frame);
             assert!(pdq.quality <= 100);
         }
     }
     check_own_panic();
+}
+
+/// The pixels the `png` crate decodes from `data`, reduced as vigil reduces them.
+fn png_crate_pixels(data: &[u8]) -> Vec<u8> {
+    let decoded = image::load_from_memory_with_format(data, image::ImageFormat::Png)
+        .expect("vigil decoded a PNG that the png crate refuses");
+    match decoded.color().has_color() {
+        true => decoded.into_rgb8().into_raw(),
+        false => decoded.into_luma8().into_raw(),
+    }
 }
 
 /// The YUV4MPEG2 reader, reading every frame (as RGB, luma or stored luma by the input's length,

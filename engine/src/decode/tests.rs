@@ -48,12 +48,19 @@ fn the_estimate_reads_the_header_only() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("grey.png");
     image::GrayImage::new(40, 30).save(&path).unwrap();
-    // The decoder's 1-byte pixels, hashed as they are (no 8-bit copy).
-    assert_eq!(decoded_bytes_estimate(&path), Some(40 * 30));
+    // The decoder's 1-byte pixels, hashed as they are (no 8-bit copy), and the inflated rows
+    // (a filter byte a row) that decode/png.rs holds beside them.
+    assert_eq!(
+        decoded_bytes_estimate(&path),
+        Some(40 * 30 + (40 * 30 + 30))
+    );
     let rgba = dir.join("rgba.png");
     image::RgbaImage::new(40, 30).save(&rgba).unwrap();
-    // The decoder's 4-byte pixels plus the 3-byte RGB copy.
-    assert_eq!(decoded_bytes_estimate(&rgba), Some(40 * 30 * 7));
+    // The decoder's 4-byte pixels plus the 3-byte RGB copy, and the inflated rows.
+    assert_eq!(
+        decoded_bytes_estimate(&rgba),
+        Some(40 * 30 * 7 + (40 * 30 * 4 + 30))
+    );
     std::fs::write(&path, b"not an image").unwrap();
     assert_eq!(decoded_bytes_estimate(&path), None);
     assert_eq!(decoded_bytes_estimate(&dir.join("missing.png")), None);
