@@ -94,6 +94,12 @@ def test_add_after_query_and_duplicates():
     index.add_all([("cd" * 32, 3), ("ab" * 32, 4)])
     assert sorted(m.metadata for m in index.query("ab" * 32)) == [1, 2, 4]
     assert [m.metadata for m in index.query("cd" * 32)] == [3]
+    # Entries from a generator; an entry that is not a pair is refused, as unpacking would.
+    index.add_all((h, i) for h, i in [("ef" * 32, 5)])
+    assert [m.metadata for m in index.query("ef" * 32)] == [5]
+    with pytest.raises(ValueError, match="pair"):
+        index.add_all([("ab" * 32, 6, "extra")])
+    assert len(index) == 5
 
 
 def test_pickle_round_trip_through_the_base_class():

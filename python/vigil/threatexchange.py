@@ -33,6 +33,7 @@ HMA (``OMM_CONFIG``)::
 from __future__ import annotations
 
 import typing as t
+from operator import itemgetter
 
 from threatexchange.extensions.manifest import ThreatExchangeExtensionManifest
 from threatexchange.signal_type.index import (
@@ -97,9 +98,14 @@ class VigilPdqIndex(SignalTypeIndex[T]):
 
     def add_all(self, entries: t.Iterable[t.Tuple[str, T]]) -> None:
         """Adds ``(hash, metadata)`` pairs."""
-        for signal_str, entry in entries:
-            self._hashes.append(signal_str)
-            self._entries.append(entry)
+        if not isinstance(entries, (list, tuple)):
+            entries = list(entries)
+        # Split in C (map, itemgetter) rather than a Python loop: a tenth of a 10M build. Every
+        # entry must be a pair, as unpacking would demand.
+        if any(length != 2 for length in set(map(len, entries))):
+            raise ValueError("each entry is a (hash, metadata) pair")
+        self._hashes.extend(map(itemgetter(0), entries))
+        self._entries.extend(map(itemgetter(1), entries))
 
     def _index(self) -> _vigil.Matcher:
         pending = len(self._hashes) - self._indexed
