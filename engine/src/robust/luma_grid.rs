@@ -129,43 +129,94 @@ fn average_cells_avx2(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> 
     average_cells(frame, cell_starts, height)
 }
 
-/// Every cell's mean luma × [`LEVEL`], rounded: rows are summed span by span into their cell
-/// row, and a cell row is emitted when the next pixel row belongs to the next one. Where a cell
-/// is 4 rows tall or more, every other row is read (half the time; a variant is sampled from the
-/// grid smoothed over 3 cells anyway).
+/// Every cell's mean luma × [`LEVEL`], rounded. The bytes of a cell row's pixel rows are summed
+/// first (one vertical add a byte, which vectorises), and luma is weighed once a cell row, on the
+/// sums: luma is linear, so a cell's mean is its summed channels weighed. Where a cell is 4 rows
+/// tall or more, every other row is read (half the time; a variant is sampled from the grid
+/// smoothed over 3 cells anyway). Every third row was tried: blurred pillarboxes fell from 95.5%
+/// to 94.4% recall.
 #[inline(always)]
 fn average_cells(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> Vec<u16> {
-    let (fw, fh) = (frame.width() as usize, frame.height());
+    let fh = frame.height();
     let width = cell_starts.len() - 1;
     let mut cells = Vec::with_capacity(width * height as usize);
-    let mut row_luma = vec![0u32; fw];
-    let mut sums = vec![0u64; width];
+    // Per byte of a row: that byte summed down the cell row's pixel rows read so far. At most
+    // 64 rows a cell (the grid's long side is 256 and a frame's at most 16384), so no overflow.
+    let mut column_sums = vec![0u32; frame.row_bytes()];
+    let (bytes_per_pixel, weights) = luma_weights(frame.format());
+    let byte_weights: Vec<u32> = (0..frame.row_bytes())
+        .map(|i| weights[i % bytes_per_pixel])
+        .collect();
     let mut rows_in_cell = 0u64;
     let mut cell_row = 0u32;
     let row_step = if fh >= 4 * height { 2 } else { 1 };
     for y in (0..fh).step_by(row_step) {
         let this_cell = (u64::from(y) * u64::from(height) / u64::from(fh)) as u32;
         if this_cell != cell_row {
-            emit_row(&mut cells, &mut sums, cell_starts, rows_in_cell);
+            emit_row(
+                &mut cells,
+                &mut column_sums,
+                &byte_weights,
+                bytes_per_pixel,
+                cell_starts,
+                rows_in_cell,
+            );
             rows_in_cell = 0;
             cell_row = this_cell;
         }
-        pixel_luma(frame.row(y as usize), frame.format(), &mut row_luma);
-        for (sum, span) in sums.iter_mut().zip(cell_starts.windows(2)) {
-            *sum += u64::from(row_luma[span[0]..span[1]].iter().sum::<u32>());
+        for (sum, &byte) in column_sums.iter_mut().zip(frame.row(y as usize)) {
+            *sum += u32::from(byte);
         }
         rows_in_cell += 1;
     }
-    emit_row(&mut cells, &mut sums, cell_starts, rows_in_cell);
+    emit_row(
+        &mut cells,
+        &mut column_sums,
+        &byte_weights,
+        bytes_per_pixel,
+        cell_starts,
+        rows_in_cell,
+    );
     cells
 }
 
-/// Appends one grid row: each cell's sum divided by its pixel count, rounded.
-fn emit_row(cells: &mut Vec<u16>, sums: &mut [u64], cell_starts: &[usize], rows: u64) {
-    for (sum, span) in sums.iter_mut().zip(cell_starts.windows(2)) {
-        let count = rows * (span[1] - span[0]) as u64;
-        cells.push(((*sum + count / 2) / count.max(1)) as u16);
-        *sum = 0;
+/// Appends one grid row: each cell's byte sums weighed (`byte_weights`, luma × 65536 a byte)
+/// and divided by its pixel count, rounded; then clears the sums.
+#[inline(always)]
+fn emit_row(
+    cells: &mut Vec<u16>,
+    column_sums: &mut [u32],
+    byte_weights: &[u32],
+    bytes_per_pixel: usize,
+    cell_starts: &[usize],
+    rows: u64,
+) {
+    for span in cell_starts.windows(2) {
+        let bytes = span[0] * bytes_per_pixel..span[1] * bytes_per_pixel;
+        // A byte's sum is at most 64 rows × 255, its weight at most 65536: the product fits.
+        let weighed: u64 = column_sums[bytes.clone()]
+            .iter()
+            .zip(&byte_weights[bytes])
+            .map(|(&sum, &weight)| u64::from(sum * weight))
+            .sum();
+        // Luma × 65536 summed over the cell: × 256 / 65536 and divided by the count, rounded.
+        let count = (rows * (span[1] - span[0]) as u64).max(1);
+        cells.push(((weighed + 128 * count) / (256 * count)) as u16);
+    }
+    column_sums.fill(0);
+}
+
+/// Bytes a pixel of `format` takes in a row, and each byte's weight in luma × 65536: PDQ's 0.299,
+/// 0.587, 0.114, rounded so that they sum to 65536 (grey stays grey); a grey or Y byte is luma.
+fn luma_weights(format: PixelFormat) -> (usize, [u32; 4]) {
+    const R: u32 = 19_595;
+    const G: u32 = 38_470;
+    const B: u32 = 7_471;
+    match format {
+        PixelFormat::Rgb8 => (3, [R, G, B, 0]),
+        PixelFormat::Rgba8 => (4, [R, G, B, 0]),
+        PixelFormat::Bgra8 => (4, [B, G, R, 0]),
+        PixelFormat::Luma8 | PixelFormat::I420 | PixelFormat::Nv12 => (1, [65_536, 0, 0, 0]),
     }
 }
 

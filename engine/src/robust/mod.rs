@@ -275,6 +275,19 @@ mod timing {
         }
         eprintln!("regions {:?}", t.elapsed() / n);
         let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(grid.smoothed());
+        }
+        eprintln!("smoothed {:?}", t.elapsed() / n);
+        let smoothed = grid.smoothed();
+        let whole = resample::Placement::rectangle(0, 0, grid.width, grid.height);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let shown = whole.turned(3).sampling_like_pdq(&grid);
+            std::hint::black_box(resample::resample(&smoothed, &shown));
+        }
+        eprintln!("one turned variant resampled {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
         let mut plan = None;
         for _ in 0..n {
             plan = Some(variants::plan(&frame, &grid, &RobustOptions::default()));
