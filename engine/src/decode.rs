@@ -215,7 +215,9 @@ fn estimate<R: BufRead + Seek>(mut reader: R, hint: Option<ImageFormat>) -> Opti
         // A PNG may be decoded by `decode/png.rs`, which holds the inflated rows beside the
         // pixels: as many bytes again, plus a filter byte a row.
         let inflated = match format {
-            Some(ImageFormat::Png) => decoder.total_bytes() + decoder.dimensions().1 as u64,
+            Some(ImageFormat::Png) => decoder
+                .total_bytes()
+                .saturating_add(decoder.dimensions().1 as u64),
             _ => 0,
         };
         Some(bytes_needed(&decoder).saturating_add(inflated))
@@ -463,11 +465,14 @@ fn decode_png(bytes: &[u8], options: &DecodeOptions) -> Option<DecodedImage> {
     if options.apply_exif {
         return None;
     }
-    let png = png::parse(bytes)?;
+    let png = png::parse(bytes, options.max_alloc.min(MAX_METADATA_BYTES))?;
     let header = png.header;
     let len = header.pixels_len();
-    // Over a limit, the `image` crate's path refuses the image and says why.
-    let needed = header.inflated_len() as u64 + len as u64;
+    // Over a limit, the `image` crate's path refuses the image and says why. Beside the pixels:
+    // the inflated rows and, for image data in several chunks, their joined copy.
+    let needed = (header.inflated_len() as u64)
+        .saturating_add(len as u64)
+        .saturating_add(bytes.len() as u64);
     check_size(header.width, header.height, needed, options).ok()?;
     // Four bytes of slack for the unfiltering's whole-word stores.
     let mut pixels = pool::take(len + 4);

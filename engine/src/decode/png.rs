@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 
 use super::png_unfilter;
+use crate::frame::MAX_SIDE;
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
@@ -45,10 +46,15 @@ pub(super) struct Parsed<'a> {
 }
 
 /// The header and image data of `bytes`, when it is a PNG this path decodes (see the module's
-/// documentation); `None` otherwise.
-pub(super) fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
+/// documentation); `None` otherwise. `metadata_budget` is what the `png` crate would be allowed
+/// for metadata: a file whose ancillary chunks might exceed it there is left to it.
+pub(super) fn parse(bytes: &[u8], metadata_budget: u64) -> Option<Parsed<'_>> {
     let mut rest = bytes.strip_prefix(SIGNATURE)?;
     let mut header = None;
+    // The `png` crate holds ancillary chunks (and an ICC profile, inflated) against its limit, a
+    // chunk's buffer growing by doubling and text parsed into a second copy: a quarter of the
+    // budget leaves room for all of that.
+    let mut metadata_bytes = 0u64;
     let mut image_data = Vec::new();
     // Image data chunks must be consecutive: set once a chunk follows them.
     let mut image_data_ended = false;
@@ -61,7 +67,10 @@ pub(super) fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
         let kind: [u8; 4] = rest.get(4..8)?.try_into().ok()?;
         let data = rest.get(8..end)?;
         let crc = u32::from_be_bytes(rest.get(end..end + 4)?.try_into().ok()?);
-        if crc32fast::hash(&rest[4..end]) != crc || !kind.iter().all(u8::is_ascii_alphabetic) {
+        // Under cargo-fuzz the png crate skips CRCs, and so does this path: mutated chunks then
+        // reach both decoders, whose pixels the fuzz target compares.
+        let crc_wrong = !cfg!(fuzzing) && crc32fast::hash(&rest[4..end]) != crc;
+        if crc_wrong || !kind.iter().all(u8::is_ascii_alphabetic) {
             return None;
         }
         rest = &rest[end + 4..];
@@ -72,11 +81,23 @@ pub(super) fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
         match &kind {
             b"IDAT" if !image_data_ended => image_data.push(data),
             b"IEND" => break,
-            // Transparency (made alpha by the `image` crate) and animation.
-            b"tRNS" | b"acTL" | b"fcTL" | b"fdAT" => return None,
+            // Transparency (made alpha by the `image` crate) and animation; and the chunks whose
+            // malformed values the `png` crate treats as a broken file, not an ignored chunk.
+            b"tRNS" | b"acTL" | b"fcTL" | b"fdAT" | b"cICP" | b"mDCV" | b"cLLI" | b"bKGD" => {
+                return None;
+            }
             // Any other critical chunk (a palette, a second header, a split image data).
             _ if kind[0].is_ascii_uppercase() => return None,
-            _ => image_data_ended |= !image_data.is_empty(),
+            _ => {
+                image_data_ended |= !image_data.is_empty();
+                metadata_bytes += data.len() as u64;
+                if &kind == b"iCCP" {
+                    metadata_bytes += inflated_profile_len(data, metadata_budget);
+                }
+                if metadata_bytes > metadata_budget / 4 {
+                    return None;
+                }
+            }
         }
     }
     if image_data.is_empty() {
@@ -86,6 +107,21 @@ pub(super) fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
         header: header?,
         image_data,
     })
+}
+
+/// How long the ICC profile of an `iCCP` chunk is once inflated, as the `png` crate inflates it
+/// (0 where it would give the profile up: a malformed chunk, or one past `limit`).
+fn inflated_profile_len(data: &[u8], limit: u64) -> u64 {
+    let Some(name_end) = data.iter().take(81).position(|&b| b == 0) else {
+        return 0;
+    };
+    match data.get(name_end + 1..) {
+        Some([0, stream @ ..]) => {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            fdeflate::decompress_to_vec_bounded(stream, limit).map_or(0, |p| p.len() as u64)
+        }
+        _ => 0,
+    }
 }
 
 /// The `IHDR` chunk of an image this path decodes.
@@ -103,8 +139,9 @@ fn parse_header(kind: &[u8; 4], data: &[u8]) -> Option<Header> {
     };
     let (bit_depth, compression, filter_method, interlace) =
         (data[8], data[10], data[11], data[12]);
-    let sides_valid =
-        (1..=i32::MAX as u32).contains(&width) && (1..=i32::MAX as u32).contains(&height);
+    // Larger images are refused or resized first, on the `image` crate's path; within these
+    // sides no size below overflows, even in 32 bits.
+    let sides_valid = (1..=MAX_SIDE).contains(&width) && (1..=MAX_SIDE).contains(&height);
     (sides_valid && bit_depth == 8 && compression == 0 && filter_method == 0 && interlace == 0)
         .then_some(Header {
             width,
@@ -136,7 +173,8 @@ pub(super) fn decode_into(png: &Parsed<'_>, pixels: &mut [u8]) -> Option<()> {
             )
         });
         for buffer in [&mut inflated, &mut joined] {
-            if buffer.capacity() > MAX_KEPT_SCRATCH {
+            // Not kept past a declined file either: the `image` crate decodes it next.
+            if result.is_none() || buffer.capacity() > MAX_KEPT_SCRATCH {
                 *buffer = Vec::new();
             }
         }
@@ -202,7 +240,7 @@ mod tests {
     }
 
     fn decode(bytes: &[u8]) -> Option<Vec<u8>> {
-        let png = parse(bytes)?;
+        let png = parse(bytes, 16 << 20)?;
         let mut pixels = vec![0; png.header.pixels_len() + 4];
         decode_into(&png, &mut pixels)?;
         pixels.truncate(png.header.pixels_len());
@@ -269,7 +307,7 @@ mod tests {
             ExtendedColorType::Rgb16,
             FilterType::Paeth,
         );
-        assert!(parse(&wide).is_none());
+        assert!(parse(&wide, 16 << 20).is_none());
         let grey_alpha = encode(
             &gradient(4, 4, 2),
             4,
@@ -277,11 +315,22 @@ mod tests {
             ExtendedColorType::La8,
             FilterType::Paeth,
         );
-        assert!(parse(&grey_alpha).is_none());
+        assert!(parse(&grey_alpha, 16 << 20).is_none());
+    }
+
+    /// `png` with a chunk of `kind` and `data` inserted after IHDR (8 + 25 bytes in).
+    fn with_chunk(png: &[u8], kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut chunk = Vec::new();
+        chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        chunk.extend_from_slice(kind);
+        chunk.extend_from_slice(data);
+        let crc = crc32fast::hash(&chunk[4..]);
+        chunk.extend_from_slice(&crc.to_be_bytes());
+        [&png[..33], &chunk, &png[33..]].concat()
     }
 
     #[test]
-    fn a_transparency_chunk_is_left_to_the_image_crate() {
+    fn chunks_the_png_crate_may_refuse_are_left_to_it() {
         use image::codecs::png::FilterType;
         let good = encode(
             &gradient(4, 4, 3),
@@ -290,14 +339,45 @@ mod tests {
             ExtendedColorType::Rgb8,
             FilterType::Paeth,
         );
-        // tRNS inserted after IHDR (8 + 25 bytes in).
-        let mut chunk = Vec::new();
-        chunk.extend_from_slice(&6u32.to_be_bytes());
-        chunk.extend_from_slice(b"tRNS\0\x01\0\x02\0\x03");
-        let crc = crc32fast::hash(&chunk[4..]);
-        chunk.extend_from_slice(&crc.to_be_bytes());
-        let with_trns = [&good[..33], &chunk, &good[33..]].concat();
-        assert!(parse(&with_trns).is_none());
-        assert!(parse(&good).is_some());
+        let budget = 16 << 20;
+        assert!(parse(&good, budget).is_some());
+        // Transparency, and colour chunks whose bad values the png crate takes as a broken file.
+        for (kind, data) in [
+            (b"tRNS", &b"\0\x01\0\x02\0\x03"[..]),
+            (b"cICP", b"\x01\x0d\x01\x01"),
+            (b"bKGD", b"\0\0\0\0\0\0"),
+        ] {
+            assert!(
+                parse(&with_chunk(&good, kind, data), budget).is_none(),
+                "{kind:?}"
+            );
+        }
+        // Text is ignored up to a quarter of the metadata budget.
+        let text = [b"Comment\0".as_slice(), &[b'x'; 1000]].concat();
+        assert!(parse(&with_chunk(&good, b"tEXt", &text), budget).is_some());
+        assert!(parse(&with_chunk(&good, b"tEXt", &text), 4000).is_none());
+        // An ICC profile counts inflated: 1 MB of zeros in a few hundred bytes.
+        let mut profile = b"icc\0\0".to_vec();
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, &vec![0; 1 << 20]).unwrap();
+        profile.extend(encoder.finish().unwrap());
+        assert!(profile.len() < 4096);
+        assert!(parse(&with_chunk(&good, b"iCCP", &profile), budget).is_some());
+        assert!(parse(&with_chunk(&good, b"iCCP", &profile), 2 << 20).is_none());
+    }
+
+    #[test]
+    fn sides_past_max_side_are_left_to_the_image_crate() {
+        let header = |width: u32, height: u32| {
+            let mut data = Vec::new();
+            data.extend_from_slice(&width.to_be_bytes());
+            data.extend_from_slice(&height.to_be_bytes());
+            data.extend_from_slice(&[8, 2, 0, 0, 0]);
+            data
+        };
+        assert!(parse_header(b"IHDR", &header(MAX_SIDE, MAX_SIDE)).is_some());
+        assert!(parse_header(b"IHDR", &header(MAX_SIDE + 1, 1)).is_none());
+        assert!(parse_header(b"IHDR", &header(2_145_965_031, 1_432_668_893)).is_none());
+        assert!(parse_header(b"IHDR", &header(0, 5)).is_none());
     }
 }
