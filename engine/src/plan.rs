@@ -39,6 +39,12 @@ impl AxisFilter {
         (self.start[i] as usize, &self.weights[range])
     }
 
+    /// Whether output `i` is input `i` with weight 1 (an axis of 64 inputs): the filter leaves
+    /// the axis as it is.
+    pub fn is_identity(&self) -> bool {
+        self.denominator == 1 && (0..DOWNSAMPLED).all(|i| self.taps(i) == (i, &[1][..]))
+    }
+
     /// Builds the taps for an axis of `n` inputs (`1 <= n <= MAX_SIDE`).
     pub fn new(n: usize) -> Self {
         let (before, after) = window_reach(jarosz_window(n));

@@ -21,7 +21,9 @@ pub fn dct(a: &[u32; DOWNSAMPLED * DOWNSAMPLED]) -> [i64; DCT_SIDE * DCT_SIDE] {
         for (i, &d) in DCT_MATRIX[u].iter().enumerate() {
             let a_row = &a[i * DOWNSAMPLED..(i + 1) * DOWNSAMPLED];
             for (s, &value) in sums.iter_mut().zip(a_row) {
-                *s += d as i64 * value as i64;
+                // A ≤ 2^27 + 2 fits i32: a product of two sign-extended 32-bit values is one
+                // vector multiply (vpmuldq), where an i64 × i64 product takes several.
+                *s += d as i64 * value as i32 as i64;
             }
         }
         for (out, s) in t_row.iter_mut().zip(sums) {

@@ -3,9 +3,16 @@
 //! `G[i][x] = Σ_k wc_i[k] · p[start_i + k][x]` for every byte `x` of a row, all channels alike
 //! (alpha and padding bytes included: cheaper than skipping them). Bound `255 · Dc < 2^29`.
 
+use std::ops::{Add, Mul};
+
 use crate::frame::Frame;
 use crate::plan::FramePlan;
 use crate::stages::DOWNSAMPLED;
+
+/// Bytes of a row filtered at a time: their sums stay in registers and the first-level cache
+/// across all of a row's taps instead of being loaded and stored once per input row (measured
+/// best of 32–512 on a 1080p frame).
+const CHUNK: usize = 128;
 
 /// Writes the 64 column-filtered rows into `out` (`64 × frame.row_bytes()` values, row-major).
 #[inline(always)]
@@ -13,24 +20,64 @@ use crate::stages::DOWNSAMPLED;
 pub fn tent_columns(frame: &Frame<'_>, plan: &FramePlan, out: &mut [u32]) {
     let row_bytes = frame.row_bytes();
     debug_assert_eq!(out.len(), DOWNSAMPLED * row_bytes);
-    for (i, acc) in out.chunks_exact_mut(row_bytes).enumerate() {
+    // The weights of a row sum to Dc, so every sum is at most 255 · Dc. Where that fits 16 bits
+    // (windows up to 15 rows: frames up to 1920 rows tall, 1080p among them) the sums are kept
+    // in 16-bit lanes, twice as many a vector; the values are the same integers.
+    let narrow = 255 * plan.vertical.denominator <= u32::from(u16::MAX);
+    for (i, row_out) in out.chunks_exact_mut(row_bytes).enumerate() {
         let (first_row, weights) = plan.vertical.taps(i);
-        acc.fill(0);
-        // Two input rows per sweep: half the loads and stores of the accumulator row.
-        let mut pairs = weights.chunks_exact(2);
-        let mut y = first_row;
-        for pair in &mut pairs {
-            let (w0, w1) = (pair[0], pair[1]);
-            let (row0, row1) = (frame.row(y), frame.row(y + 1));
-            for ((a, &p0), &p1) in acc.iter_mut().zip(row0).zip(row1) {
-                *a += w0 * p0 as u32 + w1 * p1 as u32;
-            }
-            y += 2;
+        if narrow {
+            filter_row::<u16>(frame, first_row, weights, row_out);
+        } else {
+            filter_row::<u32>(frame, first_row, weights, row_out);
         }
-        if let [w] = *pairs.remainder() {
-            for (a, &p) in acc.iter_mut().zip(frame.row(y)) {
-                *a += w * p as u32;
-            }
+    }
+}
+
+/// One decimation row: `out[x] = Σ_k weights[k] · p[first_row + k][x]`, summed in `T`.
+#[inline(always)]
+fn filter_row<T>(frame: &Frame<'_>, first_row: usize, weights: &[u32], out: &mut [u32])
+where
+    T: Copy + Default + From<u8> + Into<u32> + TryFrom<u32> + Add<Output = T> + Mul<Output = T>,
+{
+    let weights: Vec<T> = weights
+        .iter()
+        .map(|&w| {
+            T::try_from(w)
+                .ok()
+                .expect("a weight is at most Dc, which fits T")
+        })
+        .collect();
+    let whole = out.len() / CHUNK * CHUNK;
+    for (start, out) in (0..whole).step_by(CHUNK).zip(out.chunks_exact_mut(CHUNK)) {
+        // A constant length here, so the loops over the chunk are unrolled into vectors.
+        sum_taps(frame, first_row, &weights, start, CHUNK, out);
+    }
+    let tail = out.len() - whole;
+    sum_taps(frame, first_row, &weights, whole, tail, &mut out[whole..]);
+}
+
+/// `out[i] = Σ_k weights[k] · p[first_row + k][start + i]` for the `len` bytes from `start`.
+#[inline(always)]
+fn sum_taps<T>(
+    frame: &Frame<'_>,
+    first_row: usize,
+    weights: &[T],
+    start: usize,
+    len: usize,
+    out: &mut [u32],
+) where
+    T: Copy + Default + From<u8> + Into<u32> + Add<Output = T> + Mul<Output = T>,
+{
+    let mut sums = [T::default(); CHUNK];
+    let sums = &mut sums[..len];
+    for (k, &w) in weights.iter().enumerate() {
+        let pixels = &frame.row(first_row + k)[start..start + len];
+        for (sum, &p) in sums.iter_mut().zip(pixels) {
+            *sum = *sum + w * T::from(p);
         }
+    }
+    for (value, &sum) in out.iter_mut().zip(sums.iter()) {
+        *value = sum.into();
     }
 }

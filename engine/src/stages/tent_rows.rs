@@ -8,7 +8,7 @@
 //! A    = (L + 2^(s2−1)) >> s2                          ≤ 2^27+2 (u32)
 //! ```
 
-use crate::frame::PixelFormat;
+use crate::frame::{Frame, PixelFormat};
 use crate::plan::{FramePlan, LumaTap, luma_taps};
 use crate::stages::DOWNSAMPLED;
 
@@ -56,4 +56,62 @@ fn tent_rows_for<const C: usize>(
         }
     }
     a
+}
+
+/// Stages 1 and 2 together for a frame whose filters are the identity on both axes (64×64: one
+/// tap of weight 1, `Dr = Dc = 1`): `G` is the pixel itself, so `A` is each pixel's luma scaled
+/// as above, computed without the filter loops. The same integers as the two stages.
+#[inline(always)]
+#[doc(hidden)] // Takes the hidden `plan::FramePlan`: for vigil's own tests and benches.
+pub fn tent_rows_identity(frame: &Frame<'_>, plan: &FramePlan) -> [u32; DOWNSAMPLED * DOWNSAMPLED] {
+    debug_assert!(plan.vertical.is_identity() && plan.horizontal.is_identity());
+    let taps = luma_taps(frame.format());
+    let bpp = frame.format().bytes_per_pixel();
+    let round = 1u64 << (plan.luma_shift - 1);
+    let mut a = [0u32; DOWNSAMPLED * DOWNSAMPLED];
+    for (y, a_row) in a.chunks_exact_mut(DOWNSAMPLED).enumerate() {
+        for (out, pixel) in a_row.iter_mut().zip(frame.row(y).chunks_exact(bpp)) {
+            let luma: u64 = taps
+                .iter()
+                .map(|tap| {
+                    tap.weight as u64 * (pixel[tap.offset as usize] as u64 >> plan.channel_shift)
+                })
+                .sum();
+            *out = ((luma + round) >> plan.luma_shift) as u32;
+        }
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::tent_columns;
+    use crate::synthetic::synthetic_frames;
+
+    /// The direct path gives what the two filter stages give, in every pixel format.
+    #[test]
+    fn the_identity_path_equals_the_two_stages() {
+        let plan = FramePlan::new(64, 64);
+        assert!(plan.vertical.is_identity() && plan.horizontal.is_identity());
+        assert!(!FramePlan::new(65, 64).horizontal.is_identity());
+        assert!(!FramePlan::new(64, 63).vertical.is_identity());
+        for format in PixelFormat::ALL {
+            for pixels in synthetic_frames(64, 64, format, 3) {
+                let frame = Frame::packed(&pixels, 64, 64, format).unwrap();
+                let mut columns = vec![0u32; DOWNSAMPLED * frame.row_bytes()];
+                tent_columns(&frame, &plan, &mut columns);
+                let filtered = tent_rows(&columns, &plan, format);
+                assert_eq!(tent_rows_identity(&frame, &plan), filtered, "{format:?}");
+            }
+            let white = vec![255u8; 64 * 64 * format.bytes_per_pixel() * 2];
+            let frame = Frame::packed(&white, 64, 64, format).unwrap();
+            let mut columns = vec![0u32; DOWNSAMPLED * frame.row_bytes()];
+            tent_columns(&frame, &plan, &mut columns);
+            assert_eq!(
+                tent_rows_identity(&frame, &plan),
+                tent_rows(&columns, &plan, format)
+            );
+        }
+    }
 }
