@@ -140,13 +140,17 @@ fn average_cells(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> Vec<u
     let fh = frame.height();
     let width = cell_starts.len() - 1;
     let mut cells = Vec::with_capacity(width * height as usize);
-    // Per byte of a row: that byte summed down the cell row's pixel rows read so far. At most
-    // 64 rows a cell (the grid's long side is 256 and a frame's at most 16384), so no overflow.
-    let mut column_sums = vec![0u32; frame.row_bytes()];
+    // Per byte of a row: that byte summed down the cell row's pixel rows read so far. A cell is
+    // at most 64 rows tall (the grid's long side is 256 and a frame's at most 16384) and every
+    // other row is read where cells are 4 rows or more, so a sum is at most 32 · 255 (or 4 · 255)
+    // and fits 16 bits: twice the lanes of a vector add.
+    let mut column_sums = vec![0u16; frame.row_bytes()];
     let (bytes_per_pixel, weights) = luma_weights(frame.format());
-    let byte_weights: Vec<u32> = (0..frame.row_bytes())
-        .map(|i| weights[i % bytes_per_pixel])
-        .collect();
+    let emit_row = match bytes_per_pixel {
+        1 => emit_row::<1>,
+        3 => emit_row::<3>,
+        _ => emit_row::<4>,
+    };
     let mut rows_in_cell = 0u64;
     let mut cell_row = 0u32;
     let row_step = if fh >= 4 * height { 2 } else { 1 };
@@ -156,8 +160,7 @@ fn average_cells(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> Vec<u
             emit_row(
                 &mut cells,
                 &mut column_sums,
-                &byte_weights,
-                bytes_per_pixel,
+                &weights,
                 cell_starts,
                 rows_in_cell,
             );
@@ -165,39 +168,43 @@ fn average_cells(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> Vec<u
             cell_row = this_cell;
         }
         for (sum, &byte) in column_sums.iter_mut().zip(frame.row(y as usize)) {
-            *sum += u32::from(byte);
+            *sum += u16::from(byte);
         }
         rows_in_cell += 1;
     }
     emit_row(
         &mut cells,
         &mut column_sums,
-        &byte_weights,
-        bytes_per_pixel,
+        &weights,
         cell_starts,
         rows_in_cell,
     );
     cells
 }
 
-/// Appends one grid row: each cell's byte sums weighed (`byte_weights`, luma × 65536 a byte)
-/// and divided by its pixel count, rounded; then clears the sums.
+/// Appends one grid row: each cell's sums added up per channel, weighed (`weights`, luma × 65536
+/// a channel's byte) and divided by its pixel count, rounded; then clears the sums. Pixels of
+/// `BPP` bytes.
 #[inline(always)]
-fn emit_row(
+fn emit_row<const BPP: usize>(
     cells: &mut Vec<u16>,
-    column_sums: &mut [u32],
-    byte_weights: &[u32],
-    bytes_per_pixel: usize,
+    column_sums: &mut [u16],
+    weights: &[u32; 4],
     cell_starts: &[usize],
     rows: u64,
 ) {
     for span in cell_starts.windows(2) {
-        let bytes = span[0] * bytes_per_pixel..span[1] * bytes_per_pixel;
-        // A byte's sum is at most 64 rows × 255, its weight at most 65536: the product fits.
-        let weighed: u64 = column_sums[bytes.clone()]
+        // A channel's sum: at most 32 rows × 64 pixels (the widest cell) × 255, under 2^20.
+        let mut channels = [0u32; BPP];
+        for pixel in column_sums[span[0] * BPP..span[1] * BPP].chunks_exact(BPP) {
+            for (channel, &sum) in channels.iter_mut().zip(pixel) {
+                *channel += u32::from(sum);
+            }
+        }
+        let weighed: u64 = channels
             .iter()
-            .zip(&byte_weights[bytes])
-            .map(|(&sum, &weight)| u64::from(sum * weight))
+            .zip(weights)
+            .map(|(&sum, &weight)| u64::from(sum) * u64::from(weight))
             .sum();
         // Luma × 65536 summed over the cell: × 256 / 65536 and divided by the count, rounded.
         let count = (rows * (span[1] - span[0]) as u64).max(1);

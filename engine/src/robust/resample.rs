@@ -150,15 +150,15 @@ pub fn resample(grid: &LumaGrid, placement: &Placement) -> Vec<u8> {
         placement.centre_y + placement.offset_y - half * uy - half * vy + (uy + vy) / 2 - ONE / 2;
     let max_x = i64::from(grid.width - 1) * ONE;
     let max_y = i64::from(grid.height - 1) * ONE;
-    let mut pixels = Vec::with_capacity(VARIANT_SIDE * VARIANT_SIDE);
-    for v in 0..samples {
+    let mut pixels = vec![0u8; VARIANT_SIDE * VARIANT_SIDE];
+    for (v, row) in (0..samples).zip(pixels.chunks_exact_mut(VARIANT_SIDE)) {
         let row_x = start_x + v * vx;
         let row_y = start_y + v * vy;
-        for u in 0..samples {
+        for (u, pixel) in (0..samples).zip(row) {
             let x = (row_x + u * ux).clamp(0, max_x);
             let y = (row_y + u * uy).clamp(0, max_y);
             // Luma × LEVEL, rounded to a grey level.
-            pixels.push(((bilinear(grid, x, y) + LEVEL / 2) / LEVEL).min(255) as u8);
+            *pixel = ((bilinear(grid, x, y) + LEVEL / 2) / LEVEL).min(255) as u8;
         }
     }
     pixels
@@ -168,12 +168,21 @@ pub fn resample(grid: &LumaGrid, placement: &Placement) -> Vec<u8> {
 /// weights so the products stay in 32 bits.
 #[inline]
 fn bilinear(grid: &LumaGrid, x: i64, y: i64) -> u32 {
-    let (cx, cy) = ((x >> 16) as u32, (y >> 16) as u32);
+    let (cx, cy) = ((x >> 16) as usize, (y >> 16) as usize);
     let (fx, fy) = (((x >> 8) & 0xff) as u32, ((y >> 8) & 0xff) as u32);
-    let (nx, ny) = ((cx + 1).min(grid.width - 1), (cy + 1).min(grid.height - 1));
+    let width = grid.width as usize;
+    // The next cell right and down, or the same one on the last column or row.
+    let right = usize::from(cx + 1 < width);
+    let down = if cy + 1 < grid.height as usize {
+        width
+    } else {
+        0
+    };
+    let at = cy * width + cx;
+    let cells = &grid.cells[at..=at + down + right];
     let mix = |a: u16, b: u16, f: u32| (u32::from(a) * (256 - f) + u32::from(b) * f + 128) >> 8;
-    let top = mix(grid.at(cx, cy), grid.at(nx, cy), fx);
-    let bottom = mix(grid.at(cx, ny), grid.at(nx, ny), fx);
+    let top = mix(cells[0], cells[right], fx);
+    let bottom = mix(cells[down], cells[down + right], fx);
     (top * (256 - fy) + bottom * fy + 128) >> 8
 }
 
