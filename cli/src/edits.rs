@@ -73,7 +73,11 @@ pub const ALL: &[Edit] = &[
     },
     Edit {
         name: "watermark",
-        apply: watermark,
+        apply: |p| watermark(p, 4, 1, 65, 18),
+    },
+    Edit {
+        name: "watermark-large",
+        apply: |p| watermark(p, 2, 2, 90, 10),
     },
     Edit {
         name: "crop2",
@@ -278,20 +282,26 @@ fn caption_band(photo: &RgbImage) -> RgbImage {
     canvas
 }
 
-/// Semi-transparent white text with a dark edge in the lower right corner, a quarter of the
-/// width wide.
-fn watermark(photo: &RgbImage) -> RgbImage {
+/// `lines` lines of white text, `percent` opaque, in the lower right corner, 1/`width_part` of
+/// the width wide (the mild one: a quarter, one line, 65%; the large one: half, two lines, 90%).
+fn watermark(
+    photo: &RgbImage,
+    width_part: u32,
+    lines: u32,
+    percent: u32,
+    height_part: u32,
+) -> RgbImage {
     let (w, h) = photo.dimensions();
     let mut marked = photo.clone();
-    let (mw, line) = (w / 4, (h / 18).max(4));
-    let (x0, y0) = (w - mw - w / 30, h - 2 * line - h / 30);
+    let (mw, line) = (w / width_part, (h / height_part).max(4));
+    let (x0, y0) = (w - mw - w / 30, h - (lines + 1) * line - h / 30);
     let mut mask = RgbImage::new(w, h);
-    text_lines(&mut mask, x0, y0, mw, 1, line, Rgb([255, 255, 255]), 4);
+    text_lines(&mut mask, x0, y0, mw, lines, line, Rgb([255, 255, 255]), 4);
     for (x, y, m) in mask.enumerate_pixels() {
         if m[0] > 0 {
             let p = marked.get_pixel_mut(x, y);
             for c in 0..3 {
-                p[c] = ((u32::from(p[c]) * 35 + 255 * 65) / 100) as u8;
+                p[c] = ((u32::from(p[c]) * (100 - percent) + 255 * percent) / 100) as u8;
             }
         }
     }

@@ -30,6 +30,11 @@ pub struct RobustArgs {
     /// contrast-stretched upload (which dimming cannot lower).
     #[arg(long)]
     pub plain_quality_gate: bool,
+
+    /// Do not also hash the upload with a bright overlay (white text or a logo stamped on it: a
+    /// watermark) taken out.
+    #[arg(long)]
+    pub no_overlay_removal: bool,
 }
 
 /// A comma-separated list of numbers (its own type so clap takes the list as one value).
@@ -90,5 +95,6 @@ impl RobustArgs {
             .regions(self.max_regions > 0)
             .max_regions(self.max_regions)
             .contrast_normalised_quality(!self.plain_quality_gate)
+            .overlay_removal(!self.no_overlay_removal)
     }
 }

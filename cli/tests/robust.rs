@@ -106,6 +106,7 @@ fn hash_variants_lists_the_plain_hash_first_and_every_variant() {
         "none",
         "--zooms",
         "none",
+        "--no-overlay-removal",
         path_str(&boxed),
     ]);
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();

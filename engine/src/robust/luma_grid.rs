@@ -146,10 +146,13 @@ fn average_cells(frame: &Frame<'_>, cell_starts: &[usize], height: u32) -> Vec<u
     // and fits 16 bits: twice the lanes of a vector add.
     let mut column_sums = vec![0u16; frame.row_bytes()];
     let (bytes_per_pixel, weights) = luma_weights(frame.format());
-    let emit_row = match bytes_per_pixel {
-        1 => emit_row::<1>,
-        3 => emit_row::<3>,
-        _ => emit_row::<4>,
+    // Chosen once; inlined into the caller's AVX2 code (a function pointer would not be).
+    let emit_row = |cells: &mut Vec<u16>, sums: &mut [u16], weights: &[u32; 4], starts, rows| {
+        match bytes_per_pixel {
+            1 => emit_row::<1>(cells, sums, weights, starts, rows),
+            3 => emit_row::<3>(cells, sums, weights, starts, rows),
+            _ => emit_row::<4>(cells, sums, weights, starts, rows),
+        }
     };
     let mut rows_in_cell = 0u64;
     let mut cell_row = 0u32;

@@ -53,6 +53,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bright_overlay;
 pub mod content_region;
 mod edge_refinement;
 pub mod luma_grid;
@@ -89,6 +90,9 @@ pub struct RobustOptions {
     pub region_zooms: Vec<u16>,
     /// Gate the upload on the larger of its quality and its contrast-normalised quality.
     pub contrast_normalised_quality: bool,
+    /// Also hash the upload with a bright overlay (white text or a logo: a watermark) taken out,
+    /// when it has one.
+    pub overlay_removal: bool,
 }
 
 impl Default for RobustOptions {
@@ -100,6 +104,7 @@ impl Default for RobustOptions {
             max_regions: 3,
             region_zooms: Vec::new(),
             contrast_normalised_quality: true,
+            overlay_removal: true,
         }
     }
 }
@@ -110,7 +115,8 @@ option_setters!(RobustOptions {
     regions: bool,
     max_regions: usize,
     region_zooms: Vec<u16>,
-    contrast_normalised_quality: bool
+    contrast_normalised_quality: bool,
+    overlay_removal: bool
 });
 
 impl RobustOptions {
@@ -123,6 +129,7 @@ impl RobustOptions {
             max_regions: 0,
             region_zooms: Vec::new(),
             contrast_normalised_quality: false,
+            overlay_removal: false,
         }
     }
 }
@@ -281,6 +288,8 @@ mod timing {
         let regions = fastest(n, || content_region::content_regions(&grid));
         eprintln!("regions {regions:?}");
         eprintln!("smoothed {:?}", fastest(n, || grid.smoothed()));
+        let overlay = fastest(n, || bright_overlay::without_bright_overlay(&grid));
+        eprintln!("bright overlay {overlay:?}");
         let smoothed = grid.smoothed();
         let whole = resample::Placement::rectangle(0, 0, grid.width, grid.height);
         let turned = fastest(n, || {

@@ -3,6 +3,7 @@
 //! [`LumaGrid`]).
 
 use super::RobustOptions;
+use super::bright_overlay::without_bright_overlay;
 use super::content_region::{GridRegion, RegionKind, content_regions, too_small};
 use super::edge_refinement;
 use super::luma_grid::LumaGrid;
@@ -37,6 +38,8 @@ pub struct Variant {
     /// The side of the shown rectangle against the region's, in permille: 1000 as it is, over
     /// 1000 zoomed out (to find a picture that was cropped), under 1000 zoomed in.
     pub scale_permille: u16,
+    /// A bright overlay (a watermark of white text) taken out of the upload first.
+    pub overlay_removed: bool,
 }
 
 impl Variant {
@@ -45,6 +48,7 @@ impl Variant {
         region: None,
         degrees: 0,
         scale_permille: 1000,
+        overlay_removed: false,
     };
 
     /// Whether this is [`Variant::PLAIN`].
@@ -68,6 +72,9 @@ impl std::fmt::Display for Variant {
         }
         if self.scale_permille != 1000 {
             parts.push(format!("zoom{}", self.scale_permille));
+        }
+        if self.overlay_removed {
+            parts.push("unmarked".to_owned());
         }
         if parts.is_empty() {
             parts.push("whole".to_owned());
@@ -121,6 +128,7 @@ pub(crate) fn plan<'a>(
         region: None,
         degrees,
         scale_permille,
+        overlay_removed: false,
     };
     let mut frames = Vec::new();
     for &degrees in &options.rotations {
@@ -134,6 +142,18 @@ pub(crate) fn plan<'a>(
         if scale != 1000 {
             frames.push(resampled(of_whole(0, scale), whole));
         }
+    }
+    if options.overlay_removal
+        && let Some(unmarked) = without_bright_overlay(grid)
+    {
+        let shown = whole.sampling_like_pdq(grid);
+        frames.push((
+            Variant {
+                overlay_removed: true,
+                ..of_whole(0, 1000)
+            },
+            VariantPixels::Resampled(resample(&unmarked.smoothed(), &shown)),
+        ));
     }
     let mut found: Vec<GridRegion> = if options.regions {
         content_regions(grid)
@@ -186,6 +206,7 @@ pub(crate) fn plan<'a>(
                 region: Some(index as u8),
                 degrees: 0,
                 scale_permille,
+                overlay_removed: false,
             };
             frames.push(match crop_of(frame, region, scale_permille) {
                 Some(crop) => (variant, VariantPixels::Crop(crop)),
@@ -430,19 +451,27 @@ mod tests {
             region: None,
             degrees: -3,
             scale_permille: 1000,
+            overlay_removed: false,
         };
         assert_eq!(turned.to_string(), "turn-3");
         let region = Variant {
             region: Some(0),
             degrees: 0,
             scale_permille: 1040,
+            overlay_removed: false,
         };
         assert_eq!(region.to_string(), "region0+zoom1040");
         let whole = Variant {
             region: None,
             degrees: 0,
             scale_permille: 1000,
+            overlay_removed: false,
         };
         assert!(whole.is_plain());
+        let unmarked = Variant {
+            overlay_removed: true,
+            ..whole
+        };
+        assert_eq!(unmarked.to_string(), "unmarked");
     }
 }
