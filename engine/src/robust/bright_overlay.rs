@@ -5,8 +5,10 @@
 //! white and much brighter than its block's lower quartile (the picture under and between the
 //! strokes). Overlay cells, and their neighbours that are brighter than the block's picture,
 //! are given the mean of the block's other cells, then smoothed into the picture around them,
-//! and the whole upload resampled from that grid is one more variant. Most uploads have no such cells and get no such variant. Integer
-//! arithmetic throughout.
+//! and the whole upload resampled from that grid is one more variant. An upload with too few
+//! such cells (a highlight) or too many (its own bright sky) gets no such variant; on bright
+//! photos many still get one, which costs a 64×64 hash and up to 0.3 ms. Integer arithmetic
+//! throughout.
 
 use super::luma_grid::{LEVEL, LumaGrid};
 

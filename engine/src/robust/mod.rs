@@ -10,7 +10,9 @@
 //!    proposes neighbours (centred, a trimmed side given back), and every region's edges are
 //!    put on the exact pixel;
 //! 3. plans each variant ([`variants`]): the regions as crops of the upload's own pixels, small
-//!    turns and zooms of the whole upload resampled to 64×64 grey frames ([`resample`]);
+//!    turns and zooms of the whole upload resampled to 64×64 grey frames ([`resample`]), and
+//!    the whole upload again with a bright overlay (white text: a watermark) taken out of its
+//!    grid, when it has one;
 //! 4. hashes the upload itself and every variant frame as **one batch** on the
 //!    [`BatchHasher`] (the GPU when it has one, the CPU otherwise: the same bits);
 //! 5. matches all of an upload's hashes as one query ([`match_robust`]): one match per list

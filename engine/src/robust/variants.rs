@@ -58,7 +58,8 @@ impl Variant {
 }
 
 impl std::fmt::Display for Variant {
-    /// `plain`, `region1`, `turn+2`, `zoom1040`, or a combination such as `region1+turn-3`.
+    /// `plain`, `region1`, `turn+2`, `zoom1040`, `unmarked` (a bright overlay taken out), or a
+    /// combination such as `region1+turn-3`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.is_plain() {
             return f.write_str("plain");
@@ -143,18 +144,6 @@ pub(crate) fn plan<'a>(
             frames.push(resampled(of_whole(0, scale), whole));
         }
     }
-    if options.overlay_removal
-        && let Some(unmarked) = without_bright_overlay(grid)
-    {
-        let shown = whole.sampling_like_pdq(grid);
-        frames.push((
-            Variant {
-                overlay_removed: true,
-                ..of_whole(0, 1000)
-            },
-            VariantPixels::Resampled(resample(&unmarked.smoothed(), &shown)),
-        ));
-    }
     let mut found: Vec<GridRegion> = if options.regions {
         content_regions(grid)
             .into_iter()
@@ -213,6 +202,20 @@ pub(crate) fn plan<'a>(
                 None => resampled(variant, placement_of(region, grid)),
             });
         }
+    }
+    // After the regions, so that a tie between variants still names the region (matching
+    // keeps the earliest).
+    if options.overlay_removal
+        && let Some(unmarked) = without_bright_overlay(grid)
+    {
+        let shown = whole.sampling_like_pdq(grid);
+        frames.push((
+            Variant {
+                overlay_removed: true,
+                ..of_whole(0, 1000)
+            },
+            VariantPixels::Resampled(resample(&unmarked.smoothed(), &shown)),
+        ));
     }
     let contrast_normalised = options
         .contrast_normalised_quality

@@ -12,9 +12,11 @@ use crate::stages::{DCT_SIDE, DOWNSAMPLED};
 /// Right shift (rounding) between the two matrix products.
 pub const DCT_MID_SHIFT: u32 = 30;
 
-/// The 16×16 DCT block (row-major) of the 64×64 image `A`.
+/// The 16×16 DCT block (row-major) of the 64×64 image `A`, whose values are at most
+/// `2^27 + 2` (stage 2's bound; larger values are outside this stage's arithmetic).
 #[inline(always)]
 pub fn dct(a: &[u32; DOWNSAMPLED * DOWNSAMPLED]) -> [i64; DCT_SIDE * DCT_SIDE] {
+    debug_assert!(a.iter().all(|&value| value <= (1 << 27) + 2));
     let mut t = [[0i32; DOWNSAMPLED]; DCT_SIDE];
     for (u, t_row) in t.iter_mut().enumerate() {
         let mut sums = [0i64; DOWNSAMPLED];

@@ -21,26 +21,26 @@ pub fn tent_columns(frame: &Frame<'_>, plan: &FramePlan, out: &mut [u32]) {
     let row_bytes = frame.row_bytes();
     debug_assert_eq!(out.len(), DOWNSAMPLED * row_bytes);
     // The weights of a row sum to Dc, so every sum is at most 255 · Dc. Where that fits 16 bits
-    // (windows up to 15 rows: frames up to 1920 rows tall, 1080p among them) the sums are kept
-    // in 16-bit lanes, twice as many a vector; the values are the same integers.
-    let narrow = 255 * plan.vertical.denominator <= u32::from(u16::MAX);
-    for (i, row_out) in out.chunks_exact_mut(row_bytes).enumerate() {
-        let (first_row, weights) = plan.vertical.taps(i);
-        if narrow {
-            filter_row::<u16>(frame, first_row, weights, row_out);
-        } else {
-            filter_row::<u32>(frame, first_row, weights, row_out);
-        }
+    // (Dc ≤ 257: odd windows up to 15 rows and even ones up to 6, so 1080p and most frames up to
+    // 1920 rows tall) the sums are kept in 16-bit lanes, twice as many a vector; the values are
+    // the same integers.
+    if 255 * plan.vertical.denominator <= u32::from(u16::MAX) {
+        filter_rows::<u16>(frame, plan, out);
+    } else {
+        filter_rows::<u32>(frame, plan, out);
     }
 }
 
-/// One decimation row: `out[x] = Σ_k weights[k] · p[first_row + k][x]`, summed in `T`.
+/// The 64 decimation rows, summed in `T`.
 #[inline(always)]
-fn filter_row<T>(frame: &Frame<'_>, first_row: usize, weights: &[u32], out: &mut [u32])
+fn filter_rows<T>(frame: &Frame<'_>, plan: &FramePlan, out: &mut [u32])
 where
     T: Copy + Default + From<u8> + Into<u32> + TryFrom<u32> + Add<Output = T> + Mul<Output = T>,
 {
-    let weights: Vec<T> = weights
+    // Every row's weights in `T`, once a frame.
+    let weights: Vec<T> = plan
+        .vertical
+        .weights
         .iter()
         .map(|&w| {
             T::try_from(w)
@@ -48,13 +48,26 @@ where
                 .expect("a weight is at most Dc, which fits T")
         })
         .collect();
+    for (i, row_out) in out.chunks_exact_mut(frame.row_bytes()).enumerate() {
+        let (first_row, _) = plan.vertical.taps(i);
+        let taps = plan.vertical.tap_offset[i] as usize..plan.vertical.tap_offset[i + 1] as usize;
+        filter_row(frame, first_row, &weights[taps], row_out);
+    }
+}
+
+/// One decimation row: `out[x] = Σ_k weights[k] · p[first_row + k][x]`, summed in `T`.
+#[inline(always)]
+fn filter_row<T>(frame: &Frame<'_>, first_row: usize, weights: &[T], out: &mut [u32])
+where
+    T: Copy + Default + From<u8> + Into<u32> + Add<Output = T> + Mul<Output = T>,
+{
     let whole = out.len() / CHUNK * CHUNK;
     for (start, out) in (0..whole).step_by(CHUNK).zip(out.chunks_exact_mut(CHUNK)) {
         // A constant length here, so the loops over the chunk are unrolled into vectors.
-        sum_taps(frame, first_row, &weights, start, CHUNK, out);
+        sum_taps(frame, first_row, weights, start, CHUNK, out);
     }
     let tail = out.len() - whole;
-    sum_taps(frame, first_row, &weights, whole, tail, &mut out[whole..]);
+    sum_taps(frame, first_row, weights, whole, tail, &mut out[whole..]);
 }
 
 /// `out[i] = Σ_k weights[k] · p[first_row + k][start + i]` for the `len` bytes from `start`.
