@@ -15,7 +15,7 @@ use super::luma_grid::{LEVEL, LumaGrid};
 /// Side of a block, in cells.
 const BLOCK: usize = 6;
 /// An overlay cell is at least this bright...
-const MIN_OVERLAY: u32 = 200 * LEVEL;
+const MIN_OVERLAY: u32 = 225 * LEVEL;
 /// ...and this much brighter than its block's lower quartile.
 const MIN_LIFT: u32 = 32 * LEVEL;
 /// A neighbour of an overlay cell (a stroke's blended edge) this much brighter is overlay too.
