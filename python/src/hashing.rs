@@ -12,6 +12,7 @@ use vigil::decode::DecodeOptions;
 use vigil::files::{
     FileHashOptions, FileHashes, HashedFile, ImageSource, hash_files, hash_sources,
 };
+use vigil::robust::{RobustOptions, hash_robust_batch};
 use vigil::{Backend, BatchHasher};
 
 use crate::error;
@@ -20,6 +21,9 @@ use crate::pixels::pixels;
 
 /// `(hashes, quality)`: one hash, or the eight dihedral hashes in the reference's order.
 pub(crate) type Hashed = (Vec<Hash>, u8);
+
+/// One upload's robust query: `(gate quality, [(variant, hash, quality)])`, the plain hash first.
+pub(crate) type RobustQuery = (u8, Vec<(String, Hash, u8)>);
 
 /// Hashes one image array (`H×W`, `H×W×1`, `H×W×3` RGB or `H×W×4` RGBA, uint8) on the CPU.
 #[pyfunction]
@@ -142,6 +146,33 @@ impl Hasher {
                     .map(|pdq| (vec![Hash(pdq.hash)], pdq.quality))
                     .collect()
             }
+        }))
+    }
+
+    /// Robust queries (`vigil::robust::hash_robust_batch`, default variants) of an `N×H×W[×C]`
+    /// uint8 array of uploads, in one batch. Per upload `(gate_quality, variants)`: the quality
+    /// it is gated on (the larger of PDQ's and the contrast-normalised one), and every hash of
+    /// its query as `(variant, hash, quality)`, the plain hash first (`plain`, `region0`,
+    /// `turn-3`, `zoom1050`, `unmarked`, ...).
+    fn hash_frames_robust(
+        &self,
+        py: Python<'_>,
+        frames: PyReadonlyArrayDyn<'_, u8>,
+    ) -> PyResult<Vec<RobustQuery>> {
+        let pixels = pixels(&frames, true)?;
+        let frames = pixels.frames()?;
+        let hasher = &self.inner;
+        Ok(py.detach(|| {
+            hash_robust_batch(hasher, &frames, &RobustOptions::default())
+                .iter()
+                .map(|query| {
+                    let variants = query
+                        .all()
+                        .map(|(variant, pdq)| (variant.to_string(), Hash(pdq.hash), pdq.quality))
+                        .collect();
+                    (query.gate_quality(), variants)
+                })
+                .collect()
         }))
     }
 

@@ -165,6 +165,24 @@ def test_hash_frames_is_one_batch_of_the_same_hashes():
     assert vigil.hash_frames(frames, backend=hasher) == singles
 
 
+def test_robust_queries_find_the_picture_inside_its_bars():
+    rng = np.random.default_rng(13)
+    picture = smooth_random(rng, 120, 160)
+    boxed = np.zeros((200, 160, 3), dtype=np.uint8)
+    boxed[40:160] = picture
+    hasher = vigil.Hasher("cpu")
+    (gate, variants), = hasher.hash_frames_robust(boxed[np.newaxis])
+    plain_hash, plain_quality = vigil.hash_image(boxed)
+    assert variants[0] == ("plain", plain_hash, plain_quality)
+    assert gate >= plain_quality
+    names = [name for name, _, _ in variants]
+    assert "turn+1" in names and "zoom1050" in names
+    # The region inside the bars is the picture itself, hashed from its own pixels.
+    own, _ = vigil.hash_image(picture)
+    regions = [h for name, h, _ in variants if name.startswith("region")]
+    assert regions and min(h.distance(own) for h in regions) == 0
+
+
 def test_hash_objects():
     hex_ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
     h = vigil.Hash(hex_)

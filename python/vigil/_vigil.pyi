@@ -38,6 +38,9 @@ class Hasher:
     @property
     def active(self) -> str: ...
     def hash_frames(self, frames: npt.NDArray[np.uint8], dihedral: bool = False) -> t.List[_Hashed]: ...
+    def hash_frames_robust(
+        self, frames: npt.NDArray[np.uint8]
+    ) -> t.List[t.Tuple[int, t.List[t.Tuple[str, Hash, int]]]]: ...
     def hash_files(
         self,
         paths: t.Sequence[t.Union[str, "os.PathLike[str]"]],
