@@ -38,7 +38,7 @@ pub(crate) fn without_bright_overlay(grid: &LumaGrid) -> Option<LumaGrid> {
         .flat_map(|y| (0..w).map(move |x| (y / BLOCK) * blocks_x + x / BLOCK))
         .collect();
     // Only blocks with a near-white cell, and their neighbours, can hold overlay cells or
-    // their edges: most uploads have too few such cells and stop here.
+    // their edges; an upload with too few such cells stops here.
     let mut bright = vec![false; blocks];
     let mut bright_cells = 0;
     for (&cell, &b) in grid.cells.iter().zip(&block) {
