@@ -102,51 +102,45 @@ pub(crate) fn without_bright_overlay(grid: &LumaGrid) -> Option<LumaGrid> {
             sums[b] = (sums[b].0 + u64::from(cell), sums[b].1 + 1);
         }
     }
-    let marked: Vec<(usize, usize)> = (0..w * h)
-        .filter(|&i| overlay[i])
-        .map(|i| (i % w, i / w))
-        .collect();
+    let marked: Vec<usize> = (0..w * h).filter(|&i| overlay[i]).collect();
     let mut repaired = grid.clone();
-    for &(x, y) in &marked {
-        let b = block[y * w + x];
-        let (sum, n) = sums[b];
-        repaired.cells[y * w + x] = (sum + n / 2)
+    for &i in &marked {
+        let (sum, n) = sums[block[i]];
+        repaired.cells[i] = (sum + n / 2)
             .checked_div(n)
-            .map_or(quartile[b] as u16, |mean| mean as u16);
+            .map_or(quartile[block[i]] as u16, |mean| mean as u16);
     }
     // Smoothed into the picture around them: each overlay cell the mean of its neighbours,
     // [`FILL_ROUNDS`] rounds, so the fill follows the picture's gradients instead of a block's
-    // mean (a watermark of half the width: 76% recall with the block means, 83% smoothed).
-    let mut next = vec![0u16; marked.len()];
-    for _ in 0..FILL_ROUNDS {
-        for (value, &(x, y)) in next.iter_mut().zip(&marked) {
-            if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
-                // Inside the grid (nearly every cell): the eight neighbours by offset.
-                let at = y * w + x;
-                let c = &repaired.cells;
-                let sum: u32 = [at - w - 1, at - w, at - w + 1, at - 1, at + 1]
-                    .into_iter()
-                    .chain([at + w - 1, at + w, at + w + 1])
-                    .map(|i| u32::from(c[i]))
-                    .sum();
-                *value = ((sum + 4) / 8) as u16;
-                continue;
-            }
-            let (mut sum, mut n) = (0u32, 0u32);
-            for ny in y.saturating_sub(1)..(y + 2).min(h) {
-                for nx in x.saturating_sub(1)..(x + 2).min(w) {
-                    if (nx, ny) != (x, y) {
-                        sum += u32::from(repaired.cells[ny * w + nx]);
-                        n += 1;
-                    }
+    // mean (a watermark of half the width: 76% recall with the block means, 83% smoothed). Each
+    // cell's neighbours (eight inside the grid, fewer on its edges) are listed once.
+    let mut neighbours = Vec::with_capacity(marked.len() * 8);
+    let mut ends = Vec::with_capacity(marked.len());
+    for &i in &marked {
+        let (x, y) = (i % w, i / w);
+        for ny in y.saturating_sub(1)..(y + 2).min(h) {
+            for nx in x.saturating_sub(1)..(x + 2).min(w) {
+                if ny * w + nx != i {
+                    neighbours.push(ny * w + nx);
                 }
             }
+        }
+        ends.push(neighbours.len());
+    }
+    let mut next = vec![0u16; marked.len()];
+    for _ in 0..FILL_ROUNDS {
+        let mut start = 0;
+        for ((value, &i), &end) in next.iter_mut().zip(&marked).zip(&ends) {
+            let around = &neighbours[start..end];
+            let sum: u32 = around.iter().map(|&n| u32::from(repaired.cells[n])).sum();
+            let n = around.len() as u32;
             *value = (sum + n / 2)
                 .checked_div(n)
-                .map_or(repaired.cells[y * w + x], |mean| mean as u16);
+                .map_or(repaired.cells[i], |mean| mean as u16);
+            start = end;
         }
-        for (&value, &(x, y)) in next.iter().zip(&marked) {
-            repaired.cells[y * w + x] = value;
+        for (&value, &i) in next.iter().zip(&marked) {
+            repaired.cells[i] = value;
         }
     }
     Some(repaired)

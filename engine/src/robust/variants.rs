@@ -205,21 +205,21 @@ pub(crate) fn plan<'a>(
     }
     // After the regions, so that a tie between variants still names the region (matching
     // keeps the earliest).
+    let whole_shown = whole.sampling_like_pdq(grid);
     if options.overlay_removal
         && let Some(unmarked) = without_bright_overlay(grid)
     {
-        let shown = whole.sampling_like_pdq(grid);
         frames.push((
             Variant {
                 overlay_removed: true,
                 ..of_whole(0, 1000)
             },
-            VariantPixels::Resampled(resample(&unmarked.smoothed(), &shown)),
+            VariantPixels::Resampled(resample(&unmarked.smoothed(), &whole_shown)),
         ));
     }
     let contrast_normalised = options
         .contrast_normalised_quality
-        .then(|| stretch_contrast(&resample(&smoothed, &whole.sampling_like_pdq(grid))))
+        .then(|| stretch_contrast(&resample(&smoothed, &whole_shown)))
         .flatten();
     VariantPlan {
         regions,

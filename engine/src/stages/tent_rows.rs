@@ -36,7 +36,6 @@ fn tent_rows_for<const C: usize>(
     bpp: usize,
 ) -> [u32; DOWNSAMPLED * DOWNSAMPLED] {
     let row_bytes = plan.width as usize * bpp;
-    let round = 1u64 << (plan.luma_shift - 1);
     let mut a = [0u32; DOWNSAMPLED * DOWNSAMPLED];
     for (i, g) in columns.chunks_exact(row_bytes).enumerate() {
         for j in 0..DOWNSAMPLED {
@@ -48,14 +47,22 @@ fn tent_rows_for<const C: usize>(
                     *sum += weight as u64 * pixel[tap.offset as usize] as u64;
                 }
             }
-            let mut luma = 0u64;
-            for (sum, tap) in sums.iter().zip(&taps) {
-                luma += tap.weight as u64 * (sum >> plan.channel_shift);
-            }
-            a[i * DOWNSAMPLED + j] = ((luma + round) >> plan.luma_shift) as u32;
+            a[i * DOWNSAMPLED + j] = scaled_luma(&taps, &sums, plan);
         }
     }
     a
+}
+
+/// `A` from one output's per-channel sums `V_c` (in the order of `taps`): `L = Σ_c luma_c ·
+/// (V_c >> s1)`, then `(L + 2^(s2−1)) >> s2`.
+#[inline(always)]
+fn scaled_luma(taps: &[LumaTap], sums: &[u64], plan: &FramePlan) -> u32 {
+    let luma: u64 = taps
+        .iter()
+        .zip(sums)
+        .map(|(tap, sum)| tap.weight as u64 * (sum >> plan.channel_shift))
+        .sum();
+    ((luma + (1u64 << (plan.luma_shift - 1))) >> plan.luma_shift) as u32
 }
 
 /// Stages 1 and 2 together for a frame whose filters are the identity on both axes (64×64: one
@@ -67,17 +74,15 @@ pub fn tent_rows_identity(frame: &Frame<'_>, plan: &FramePlan) -> [u32; DOWNSAMP
     debug_assert!(plan.vertical.is_identity() && plan.horizontal.is_identity());
     let taps = luma_taps(frame.format());
     let bpp = frame.format().bytes_per_pixel();
-    let round = 1u64 << (plan.luma_shift - 1);
     let mut a = [0u32; DOWNSAMPLED * DOWNSAMPLED];
     for (y, a_row) in a.chunks_exact_mut(DOWNSAMPLED).enumerate() {
         for (out, pixel) in a_row.iter_mut().zip(frame.row(y).chunks_exact(bpp)) {
-            let luma: u64 = taps
-                .iter()
-                .map(|tap| {
-                    tap.weight as u64 * (pixel[tap.offset as usize] as u64 >> plan.channel_shift)
-                })
-                .sum();
-            *out = ((luma + round) >> plan.luma_shift) as u32;
+            // One tap of weight 1 on each axis: each channel's sum is its byte.
+            let mut sums = [0u64; 3];
+            for (sum, tap) in sums.iter_mut().zip(taps) {
+                *sum = pixel[tap.offset as usize] as u64;
+            }
+            *out = scaled_luma(taps, &sums, plan);
         }
     }
     a
@@ -96,22 +101,21 @@ mod tests {
         assert!(plan.vertical.is_identity() && plan.horizontal.is_identity());
         assert!(!FramePlan::new(65, 64).horizontal.is_identity());
         assert!(!FramePlan::new(64, 63).vertical.is_identity());
-        for format in PixelFormat::ALL {
-            for pixels in synthetic_frames(64, 64, format, 3) {
-                let frame = Frame::packed(&pixels, 64, 64, format).unwrap();
-                let mut columns = vec![0u32; DOWNSAMPLED * frame.row_bytes()];
-                tent_columns(&frame, &plan, &mut columns);
-                let filtered = tent_rows(&columns, &plan, format);
-                assert_eq!(tent_rows_identity(&frame, &plan), filtered, "{format:?}");
-            }
-            let white = vec![255u8; 64 * 64 * format.bytes_per_pixel() * 2];
-            let frame = Frame::packed(&white, 64, 64, format).unwrap();
+        let two_stages = |frame: &Frame<'_>| {
             let mut columns = vec![0u32; DOWNSAMPLED * frame.row_bytes()];
-            tent_columns(&frame, &plan, &mut columns);
-            assert_eq!(
-                tent_rows_identity(&frame, &plan),
-                tent_rows(&columns, &plan, format)
-            );
+            tent_columns(frame, &plan, &mut columns);
+            tent_rows(&columns, &plan, frame.format())
+        };
+        for format in PixelFormat::ALL {
+            let white = vec![255u8; 64 * 64 * format.bytes_per_pixel() * 2];
+            for pixels in synthetic_frames(64, 64, format, 3).iter().chain([&white]) {
+                let frame = Frame::packed(pixels, 64, 64, format).unwrap();
+                assert_eq!(
+                    tent_rows_identity(&frame, &plan),
+                    two_stages(&frame),
+                    "{format:?}"
+                );
+            }
         }
     }
 }
